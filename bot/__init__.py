@@ -1,0 +1,1 @@
+"""Mechanics: settings, application wiring, storage, scheduling and sending."""

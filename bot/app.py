@@ -1,0 +1,88 @@
+"""The composition root: build the Application with its persistence, rate limiter, handlers and hooks."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults, TypeHandler
+from telegram.request import BaseRequest
+
+from bot.clock import Clock, SystemClock
+from bot.context import SERVICES_KEY, AppContext, AppType, Services
+from bot.errors import on_error
+from bot.persistence import SqlitePersistence
+from bot.settings import Settings
+from bot.storage import SqliteStorage, Storage
+from content import LOCALES, Content
+from conversations.wiring import build_handlers
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("start", "help", "language", "quit")
+# Telegram picks the command list by the user's client language code.
+LANGUAGE_CODES = {"zh-Hans": "zh", "en": "en", "ja": "ja"}
+PERSIST_GROUP = 100  # runs after every other group
+
+
+async def persist_now(update: Update, context: AppContext) -> None:
+    """Write the state this update changed before the next one, so a crash loses at most this update."""
+    await context.application.update_persistence()
+
+
+async def _publish_commands(app: AppType) -> None:
+    content: Content = app.bot_data[SERVICES_KEY].content
+    default: str = app.bot_data[SERVICES_KEY].settings.bot_default_locale
+    scope = BotCommandScopeAllPrivateChats()
+    for locale in LOCALES:
+        commands = [BotCommand(c, content.text(f"cmd_{c}", locale)) for c in COMMANDS]
+        await app.bot.set_my_commands(commands, scope=scope, language_code=LANGUAGE_CODES[locale])
+        if locale == default:
+            await app.bot.set_my_commands(commands, scope=scope)
+
+
+async def _post_init(app: AppType) -> None:
+    await _publish_commands(app)
+
+
+async def _post_shutdown(app: AppType) -> None:
+    services: Services = app.bot_data[SERVICES_KEY]
+    await services.storage.close()
+
+
+def build_application(
+    settings: Settings,
+    content: Content,
+    *,
+    storage: Storage | None = None,
+    clock: Clock | None = None,
+    request: BaseRequest | None = None,
+    persistence_interval: float = 60,
+) -> AppType:
+    if settings.token is None:
+        raise ValueError("a bot token is needed to build the application")
+    storage = storage or SqliteStorage(settings.bot_db_path)
+    builder = (
+        Application.builder()
+        .token(settings.token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.file_base_url)
+        .context_types(ContextTypes(context=AppContext))
+        .persistence(SqlitePersistence(storage, update_interval=persistence_interval))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    app: Any = builder.build()
+    app.bot_data[SERVICES_KEY] = Services(settings, content, storage, clock or SystemClock())
+    for handler in build_handlers():
+        app.add_handler(handler)
+    app.add_handler(TypeHandler(Update, persist_now), group=PERSIST_GROUP)
+    app.add_error_handler(on_error)
+    typed: AppType = app
+    return typed

@@ -1,0 +1,40 @@
+"""The global error handler: log with context, tell the user something went wrong, leak nothing."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.context import AppContext
+from conversations.handlers import locale
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: AppContext) -> None:
+    error = context.error
+    if isinstance(update, Update):
+        user = update.effective_user
+        log.error(
+            "error handling update %s (user %s, chat %s): %r",
+            update.update_id,
+            user.id if user else None,
+            update.effective_chat.id if update.effective_chat else None,
+            error,
+            exc_info=error,
+        )
+    else:
+        log.error("error outside an update: %r", error, exc_info=error)
+    if not isinstance(update, Update) or isinstance(error, Forbidden | RetryAfter | NetworkError):
+        return  # the user cannot be told (blocked, flooded or unreachable); nothing to add
+    chat = update.effective_chat
+    if chat is None or chat.type != chat.PRIVATE or context.user_data is None:
+        return
+    try:
+        await context.bot.send_message(
+            chat.id, context.content.text("error_generic", locale(update, context)), parse_mode=None
+        )
+    except TelegramError as exc:
+        log.warning("could not tell chat %s about the error: %r", chat.id, exc)

@@ -1,0 +1,45 @@
+"""Show a screen: edit the user's one live message in place, or send a new one when that is impossible.
+
+The id of the live message is kept in user_data["screen"]; buttons on any other message are stale.
+"message is not modified" (a double tap) is not an error; a message that can no longer be edited is
+replaced by a new one.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardMarkup
+from telegram.error import BadRequest
+
+from bot.context import AppContext
+
+log = logging.getLogger(__name__)
+SCREEN_KEY = "screen"
+_REPLACE_ERRORS = ("message to edit not found", "message can't be edited", "message_id_invalid")
+
+
+@dataclass(frozen=True)
+class Screen:
+    text: str  # HTML
+    keyboard: InlineKeyboardMarkup
+
+
+async def show(context: AppContext, chat_id: int, screen: Screen, *, new: bool = False) -> None:
+    message_id = context.ud.get(SCREEN_KEY)
+    if message_id is not None and not new:
+        try:
+            await context.bot.edit_message_text(
+                chat_id=chat_id, message_id=message_id, text=screen.text, reply_markup=screen.keyboard
+            )
+            return
+        except BadRequest as exc:
+            reason = exc.message.lower()
+            if "message is not modified" in reason:
+                return
+            if not any(r in reason for r in _REPLACE_ERRORS):
+                raise
+            log.info("screen %s in chat %s cannot be edited (%s); sending a new one", message_id, chat_id, exc.message)
+    message = await context.bot.send_message(chat_id=chat_id, text=screen.text, reply_markup=screen.keyboard)
+    context.ud[SCREEN_KEY] = message.message_id

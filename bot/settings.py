@@ -1,0 +1,70 @@
+"""Configuration from the environment and an optional `.env` file (pydantic-settings)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BeforeValidator, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from content.schema import Locale
+
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+
+
+def _split_ids(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+    if isinstance(value, int):
+        return [value]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # SecretStr keeps the token out of repr(), logs and validation errors.
+    telegram_bot_token: SecretStr | None = None
+    # python-telegram-bot's base_url: the Bot API root up to and including "/bot".
+    telegram_api_base_url: str = DEFAULT_API_BASE_URL
+    bot_db_path: Path = Path("data/jpsim-bot.sqlite3")
+    bot_timezone: str = "Asia/Tokyo"
+    bot_default_locale: Locale = "zh-Hans"
+    bot_admin_ids: Annotated[list[int], NoDecode, BeforeValidator(_split_ids)] = Field(default_factory=list)
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _blank_token_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _base_url_ends_with_bot(cls, value: str) -> str:
+        value = value.rstrip("/")
+        if not value.startswith(("http://", "https://")) or not value.endswith("/bot"):
+            raise ValueError("must be the Bot API root up to and including /bot, e.g. http://127.0.0.1:8081/bot")
+        return value
+
+    @field_validator("bot_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Asia/Tokyo)") from exc
+        return value
+
+    @property
+    def token(self) -> str | None:
+        return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+
+    @property
+    def file_base_url(self) -> str:
+        """The matching file URL root (…/file/bot), as PTB expects it next to base_url."""
+        return self.telegram_api_base_url.removesuffix("/bot") + "/file/bot"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.bot_timezone)

@@ -1,0 +1,202 @@
+"""Cross-reference checks the schema alone cannot express, and the coverage matrix."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from content.loader import DATA_DIR, Content, ContentError, Problem, read_content
+from content.schema import (
+    CHANNELS,
+    LOCALES,
+    WEAK_SOURCE_KINDS,
+    Provider,
+    Source,
+    Text,
+)
+
+# Every URL and phone number must be declared (links:, phones:) with its source, never typed into prose.
+RAW_URL_RE = re.compile(r"https?://|www\.", re.IGNORECASE)
+PHONE_LIKE_RE = re.compile(r"(?<![\d-])\+?\d[\d-]{7,}\d")
+CONTENT_PLACEHOLDERS = ("link", "phone")
+BRANCH_VALUES = {"goal": ("cancel", "keep_number"), "stay": ("staying", "leaving", "abroad")}
+
+
+def _looks_like_phone(candidate: str) -> bool:
+    digits = re.sub(r"\D", "", candidate)
+    return "-" in candidate and len(digits) >= 9 and (candidate.startswith("0") or candidate.startswith("+"))
+
+
+def _text_problems(text: Text, file: str, path: str, provider: Provider | None) -> Iterator[Problem]:
+    reference = text.placeholders(LOCALES[0])
+    for locale in LOCALES:
+        value = text[locale]
+        found = text.placeholders(locale)
+        if found != reference:
+            diff = sorted(f"{{{k}:{a}}}" if a else f"{{{k}}}" for k, a in found ^ reference)
+            yield Problem(file, f"{path}.{locale}", f"placeholders differ from {LOCALES[0]}: {', '.join(diff)}")
+        if RAW_URL_RE.search(value):
+            yield Problem(file, f"{path}.{locale}", "a URL in the text: declare it under links: and use {link:<id>}")
+        if any(_looks_like_phone(m.group(0)) for m in PHONE_LIKE_RE.finditer(value)):
+            yield Problem(
+                file, f"{path}.{locale}", "a phone number in the text: declare it under phones: and use {phone:<id>}"
+            )
+        if provider is None:
+            continue
+        for kind, arg in found:
+            if kind not in CONTENT_PLACEHOLDERS or arg is None:
+                yield Problem(
+                    file, f"{path}.{locale}", f"unknown placeholder {{{kind}}}; use {{link:<id>}} or {{phone:<id>}}"
+                )
+            elif kind == "link" and arg not in provider.links:
+                yield Problem(file, f"{path}.{locale}", f"unknown link id {arg!r}")
+            elif kind == "phone" and arg not in provider.phones:
+                yield Problem(file, f"{path}.{locale}", f"unknown phone id {arg!r}")
+
+
+def _source_problems(
+    refs: list[str], registry: dict[str, Source], uncertain: bool, file: str, path: str
+) -> Iterator[Problem]:
+    unknown = [r for r in refs if r not in registry]
+    for ref in unknown:
+        yield Problem(file, f"{path}.sources", f"unknown source id {ref!r}")
+    known = [registry[r] for r in refs if r in registry]
+    if known and not uncertain and all(s.kind in WEAK_SOURCE_KINDS for s in known):
+        yield Problem(
+            file,
+            path,
+            "rests only on aggregator/3rd-party sources: add an official, gov or news source or mark it uncertain: true",
+        )
+
+
+def _answer_combinations(questions: list[str]) -> Iterator[dict[str, str]]:
+    for values in itertools.product(*(BRANCH_VALUES[q] for q in questions)):
+        yield dict(zip(questions, values, strict=True))
+
+
+def _provider_problems(provider: Provider, content: Content, file: str) -> Iterator[Problem]:
+    if provider.parent is not None and provider.parent not in content.providers:
+        yield Problem(file, "parent", f"unknown provider {provider.parent!r}")
+    if provider.official_link not in provider.links:
+        yield Problem(file, "official_link", f"unknown link id {provider.official_link!r}")
+    for ref in provider.provider_sources:
+        if ref not in provider.sources:
+            yield Problem(file, "provider_sources", f"unknown source id {ref!r}")
+    yield from _text_problems(provider.name, file, "name", None)
+    if provider.note is not None:
+        yield from _text_problems(provider.note, file, "note", provider)
+    for link_id, link in provider.links.items():
+        yield from _text_problems(link.label, file, f"links.{link_id}.label", None)
+    for phone_id, phone in provider.phones.items():
+        yield from _source_problems(phone.sources, provider.sources, phone.uncertain, file, f"phones.{phone_id}")
+
+    for sim, channels in provider.channels.items():
+        if not channels:
+            yield Problem(
+                file, f"channels.{sim}", "no channel offered: a SIM type the provider sells needs at least one"
+            )
+        if "none" in channels and len(channels) > 1:
+            yield Problem(file, f"channels.{sim}", "'none' (nothing to cancel) cannot be combined with other channels")
+        for channel in channels:
+            if provider.procedure_for(sim, channel) is None:
+                yield Problem(
+                    file, f"channels.{sim}", f"no procedure for {sim} × {channel}: provider × SIM type unreachable"
+                )
+
+    seen_ids: set[str] = set()
+    covered: dict[tuple[str, str], str] = {}
+    for i, proc in enumerate(provider.procedures):
+        path = f"procedures[{i}]"
+        if proc.id in seen_ids:
+            yield Problem(file, f"{path}.id", f"duplicate procedure id {proc.id!r}")
+        seen_ids.add(proc.id)
+        for sim in proc.sim_types:
+            if proc.channel not in provider.channels_for(sim):
+                yield Problem(
+                    file, f"{path}.channel", f"{proc.channel!r} is not a channel the provider offers for {sim}"
+                )
+            if (sim, proc.channel) in covered:
+                yield Problem(
+                    file, path, f"{sim} × {proc.channel} is already covered by {covered[(sim, proc.channel)]!r}"
+                )
+            covered[(sim, proc.channel)] = proc.id
+        if proc.official_link not in provider.links:
+            yield Problem(file, f"{path}.official_link", f"unknown link id {proc.official_link!r}")
+        for ref in proc.sources:
+            if ref not in provider.sources:
+                yield Problem(file, f"{path}.sources", f"unknown source id {ref!r}")
+        for j, use in enumerate(proc.items):
+            if use.id not in content.catalogue.items:
+                yield Problem(file, f"{path}.items[{j}]", f"unknown item id {use.id!r}")
+        yield from _text_problems(proc.title, file, f"{path}.title", provider)
+        yield from _text_problems(proc.summary, file, f"{path}.summary", provider)
+        step_ids: set[str] = set()
+        for j, step in enumerate(proc.steps):
+            spath = f"{path}.steps[{j}]"
+            if step.id in step_ids:
+                yield Problem(file, f"{spath}.id", f"duplicate step id {step.id!r}")
+            step_ids.add(step.id)
+            if step.when and step.when.sim and not set(step.when.sim) <= set(proc.sim_types):
+                yield Problem(file, f"{spath}.when.sim", "names a SIM type the procedure does not cover")
+            yield from _text_problems(step.text, file, f"{spath}.text", provider)
+            yield from _source_problems(step.sources, provider.sources, step.uncertain, file, spath)
+        for sim in proc.sim_types:
+            for answers in _answer_combinations(proc.questions()):
+                if not proc.steps_for({"sim": sim, **answers}):
+                    yield Problem(file, path, f"no step applies for {sim} with answers {answers}")
+
+
+def check_content(content: Content) -> list[Problem]:
+    problems: list[Problem] = []
+    items_file = content.items_file
+    for item_id, item in content.catalogue.items.items():
+        for ref in item.sources:
+            if ref not in content.catalogue.sources:
+                problems.append(Problem(items_file, f"items.{item_id}.sources", f"unknown source id {ref!r}"))
+        problems.extend(_text_problems(item.title, items_file, f"items.{item_id}.title", None))
+        problems.extend(_text_problems(item.detail, items_file, f"items.{item_id}.detail", None))
+    for key, text in content.ui.items():
+        problems.extend(_text_problems(text, content.ui_dir, key, None))
+    for provider in content.providers.values():
+        problems.extend(_provider_problems(provider, content, content.files[provider.id]))
+    return problems
+
+
+def load_content(root: Path = DATA_DIR) -> Content:
+    """Load and fully check the content; raises ContentError listing every problem."""
+    content, problems = read_content(root)
+    if content is not None:
+        problems += check_content(content)
+    if problems or content is None:
+        raise ContentError(problems)
+    return content
+
+
+def _procedure_locales(content: Content, provider: Provider, sim: str, channel: str) -> list[str]:
+    proc = provider.procedure_for(sim, channel)
+    if proc is None:
+        return []
+    texts = [proc.title, proc.summary, *(s.text for s in proc.steps)]
+    return [loc for loc in LOCALES if all(t[loc].strip() for t in texts)]
+
+
+def coverage_matrix(content: Content) -> str:
+    """Provider × SIM type rows, one column per channel, each cell listing the locales covered."""
+    header = ["provider", "sim", *CHANNELS]
+    rows = [header]
+    for provider in content.providers.values():
+        for sim in provider.sim_types():
+            cells = [provider.id, sim]
+            for channel in CHANNELS:
+                if channel not in provider.channels_for(sim):
+                    cells.append("·")
+                    continue
+                locales = _procedure_locales(content, provider, sim, channel)
+                cells.append(",".join(locales) if locales else "MISSING")
+            rows.append(cells)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

@@ -1,0 +1,239 @@
+"""The shape of the content files: pydantic models validated on load.
+
+Every user-facing text is a `Text`: one string per locale, all locales required. Facts are
+traceable: sources live in a registry per file and steps, items, phones and procedures name
+them by id, so the check can tell which statement rests on which page and how firm it is.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    RootModel,
+    model_validator,
+)
+
+Locale = Literal["zh-Hans", "en", "ja"]
+LOCALES: tuple[Locale, ...] = get_args(Locale)
+
+SimType = Literal["physical", "esim"]
+SIM_TYPES: tuple[SimType, ...] = get_args(SimType)
+
+# `post`: a mailed form or returning a device by post; `none`: nothing to cancel (prepaid cards).
+Channel = Literal["online", "shop", "phone", "post", "none"]
+CHANNELS: tuple[Channel, ...] = get_args(Channel)
+
+ProviderKind = Literal["major", "sub_brand", "mvno", "travel_prepaid", "pocket_wifi"]
+PROVIDER_KINDS: tuple[ProviderKind, ...] = get_args(ProviderKind)
+
+SourceKind = Literal["official", "gov", "news", "aggregator", "3rd"]
+# A statement resting only on these must be marked `uncertain` (see check.py).
+WEAK_SOURCE_KINDS: frozenset[str] = frozenset({"aggregator", "3rd"})
+
+Goal = Literal["cancel", "keep_number"]
+Stay = Literal["staying", "leaving", "abroad"]
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+URL_RE = re.compile(r"^https?://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d+)?(?:/[^\s<>\"]*)?$")
+# Japanese numbers as users dial them: short codes (151), domestic with hyphens, or +81 from abroad.
+PHONE_RE = re.compile(r"^(?:1\d{2}|0\d{1,4}-\d{2,6}(?:-\d{3,4})?|\+81-\d{1,4}-\d{2,4}-\d{4})$")
+PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)(?::([a-z0-9_]+))?\}")
+
+
+def _slug(value: str) -> str:
+    if not SLUG_RE.match(value):
+        raise ValueError(f"{value!r} is not an id (lower-case letters, digits and _)")
+    return value
+
+
+def _url(value: str) -> str:
+    if not URL_RE.match(value):
+        raise ValueError(f"{value!r} is not a well-formed http(s) URL")
+    return value
+
+
+def _phone(value: str) -> str:
+    if not PHONE_RE.match(value):
+        raise ValueError(
+            f"{value!r} is not a phone number as dialled in Japan (e.g. 0120-800-000, 151, +81-3-1234-5678)"
+        )
+    return value
+
+
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+Slug = Annotated[str, AfterValidator(_slug)]
+Url = Annotated[str, AfterValidator(_url)]
+PhoneNumber = Annotated[str, AfterValidator(_phone)]
+SourceRefs = Annotated[list[Slug], Field(min_length=1)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(RootModel[dict[str, str]]):
+    """One string per locale; a missing or empty translation is an error naming the locale."""
+
+    model_config = ConfigDict(frozen=True)
+
+    @model_validator(mode="after")
+    def _all_locales(self) -> Text:
+        unknown = sorted(set(self.root) - set(LOCALES))
+        if unknown:
+            raise ValueError(f"unknown locale(s) {', '.join(unknown)}; expected {', '.join(LOCALES)}")
+        missing = [loc for loc in LOCALES if not (self.root.get(loc) or "").strip()]
+        if missing:
+            raise ValueError(f"missing translation(s): {', '.join(missing)}")
+        return self
+
+    def __getitem__(self, locale: str) -> str:
+        return self.root[locale]
+
+    def placeholders(self, locale: str) -> set[tuple[str, str | None]]:
+        return {(m.group(1), m.group(2)) for m in PLACEHOLDER_RE.finditer(self.root[locale])}
+
+
+class Source(Strict):
+    url: Url
+    kind: SourceKind
+    # The page's own date as shown, free form ("2021-03", "no date"); YAML dates are kept as text.
+    published: Annotated[str, BeforeValidator(str)] | None = None
+    checked_on: date
+
+
+class Link(Strict):
+    """An official page users may open; shown as a link, so it is its own source."""
+
+    url: Url
+    label: Text
+
+
+class Phone(Strict):
+    number: PhoneNumber
+    label: Text
+    hours: Text | None = None
+    sources: SourceRefs
+    uncertain: bool = False
+
+
+class When(Strict):
+    """A branch: the step is shown only when every given answer matches one of the listed values."""
+
+    sim: Annotated[list[SimType], BeforeValidator(_as_list)] | None = None
+    goal: Annotated[list[Goal], BeforeValidator(_as_list)] | None = None
+    stay: Annotated[list[Stay], BeforeValidator(_as_list)] | None = None
+
+    def questions(self) -> set[str]:
+        return {name for name in ("goal", "stay") if getattr(self, name) is not None}
+
+    def matches(self, answers: dict[str, str]) -> bool:
+        for name in ("sim", "goal", "stay"):
+            allowed = getattr(self, name)
+            if allowed is not None and answers.get(name) not in allowed:
+                return False
+        return True
+
+
+class Step(Strict):
+    id: Slug
+    text: Text
+    sources: SourceRefs
+    when: When | None = None
+    # The fact rests on weak or conflicting sources: the bot says so and links the official page.
+    uncertain: bool = False
+
+    def applies(self, answers: dict[str, str]) -> bool:
+        return self.when is None or self.when.matches(answers)
+
+
+class ItemUse(Strict):
+    """An outstanding item attached to a procedure, optionally only for some answers (e.g. eSIM only)."""
+
+    id: Slug
+    when: When | None = None
+
+
+def _item_use(value: Any) -> Any:
+    return {"id": value} if isinstance(value, str) else value
+
+
+class Procedure(Strict):
+    id: Slug
+    channel: Channel
+    sim_types: Annotated[list[SimType], Field(min_length=1)]
+    title: Text
+    summary: Text
+    official_link: Slug  # id of a provider link: the carrier's own page for this procedure
+    sources: SourceRefs
+    checked_on: date
+    items: list[Annotated[ItemUse, BeforeValidator(_item_use)]] = Field(default_factory=list)
+    steps: Annotated[list[Step], Field(min_length=1)]
+
+    def questions(self) -> list[str]:
+        """The branch questions this procedure asks, in a fixed order."""
+        asked = set().union(*(s.when.questions() for s in self.steps if s.when))
+        return [q for q in ("goal", "stay") if q in asked]
+
+    def steps_for(self, answers: dict[str, str]) -> list[Step]:
+        return [s for s in self.steps if s.applies(answers)]
+
+    def items_for(self, answers: dict[str, str]) -> list[str]:
+        return [i.id for i in self.items if i.when is None or i.when.matches(answers)]
+
+
+class Provider(Strict):
+    id: Slug
+    kind: ProviderKind
+    parent: Slug | None = None
+    name: Text
+    order: int = 100  # position within its kind's group in the provider menu
+    keywords: list[str] = Field(default_factory=list)  # matched in free text and inline queries
+    channels: dict[SimType, list[Channel]]  # what the provider really offers, per SIM type
+    official_link: Slug
+    note: Text | None = None
+    sources: dict[Slug, Source] = Field(min_length=1)
+    provider_sources: SourceRefs
+    checked_on: date
+    links: dict[Slug, Link] = Field(min_length=1)
+    phones: dict[Slug, Phone] = Field(default_factory=dict)
+    procedures: Annotated[list[Procedure], Field(min_length=1)]
+
+    def sim_types(self) -> list[SimType]:
+        return [s for s in SIM_TYPES if s in self.channels]
+
+    def channels_for(self, sim: str) -> list[Channel]:
+        offered = next((chans for s, chans in self.channels.items() if s == sim), [])
+        return [c for c in CHANNELS if c in offered]
+
+    def procedure_for(self, sim: str, channel: str) -> Procedure | None:
+        for proc in self.procedures:
+            if proc.channel == channel and sim in proc.sim_types:
+                return proc
+        return None
+
+    def procedure(self, procedure_id: str) -> Procedure | None:
+        return next((p for p in self.procedures if p.id == procedure_id), None)
+
+
+class Item(Strict):
+    title: Text
+    detail: Text
+    sources: SourceRefs
+    # An automatic follow-up reminder this many days after the procedure is chosen (None: only on request).
+    follow_up_days: Annotated[int, Field(ge=1, le=90)] | None = None
+
+
+class ItemCatalogue(Strict):
+    sources: dict[Slug, Source] = Field(min_length=1)
+    items: dict[Slug, Item] = Field(min_length=1)

@@ -1,0 +1,278 @@
+"""Callbacks of the chat flow. Each does one thing: read the tap or text, update the flow, show the screen,
+return the next state. Wiring (which handler for which update) is in conversations/wiring.py.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import Update
+from telegram.error import BadRequest
+from telegram.ext import ConversationHandler
+
+from bot.context import AppContext
+from bot.screens import SCREEN_KEY, Screen, show
+from content.schema import LOCALES
+from conversations import flow, views
+from conversations.callbacks import Action, Callback, decode
+from conversations.locale import LOCALE_KEY, user_locale
+from conversations.matching import MAX_MATCH_LENGTH, ProviderMatcher
+from conversations.states import State
+
+StateResult = State | int | None
+ButtonCallback = Callable[[Update, AppContext, Callback], Coroutine[Any, Any, StateResult]]
+HandlerCallback = Callable[[Update, AppContext], Coroutine[Any, Any, StateResult]]
+MATCHER_KEY = "provider_matcher"
+
+
+def locale(update: Update, context: AppContext) -> str:
+    return user_locale(context.ud, update.effective_user, context.services.settings.bot_default_locale)
+
+
+def _chat_id(update: Update) -> int:
+    chat = update.effective_chat
+    if chat is None:
+        raise RuntimeError("update without a chat")
+    return chat.id
+
+
+async def _show_current(update: Update, context: AppContext, *, new: bool = False) -> None:
+    screen = views.current_screen(context.content, context.ud, locale(update, context))
+    await show(context, _chat_id(update), screen, new=new)
+
+
+async def _reply(update: Update, context: AppContext, key: str) -> None:
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(views.escape_ui(context.content, key, locale(update, context)))
+
+
+async def expired(update: Update, context: AppContext) -> None:
+    """A forged, malformed or stale button: say so and offer Start over, never raise."""
+    query = update.callback_query
+    if query is None:
+        return
+    loc = locale(update, context)
+    await query.answer(context.content.text("expired_button", loc))
+    if query.message is not None:
+        notice = views.restart_screen(context.content, loc, "expired_button")
+        try:
+            await query.edit_message_reply_markup(reply_markup=notice.keyboard)
+        except BadRequest as exc:
+            if "not modified" not in exc.message.lower():
+                await context.bot.send_message(_chat_id(update), notice.text, reply_markup=notice.keyboard)
+
+
+Check = Callable[[AppContext, Callback], bool]
+
+
+def _always(context: AppContext, callback: Callback) -> bool:
+    return True
+
+
+def on_button(check: Check = _always) -> Callable[[ButtonCallback], HandlerCallback]:
+    """Decode the callback data and accept only taps on the user's live screen, with a still-valid flow and
+    an argument `check` accepts; anything else is answered as expired before the handler runs."""
+
+    def decorate(func: ButtonCallback) -> HandlerCallback:
+        @functools.wraps(func)
+        async def wrapper(update: Update, context: AppContext) -> StateResult:
+            query = update.callback_query
+            assert query is not None  # registered only for callback queries
+            callback = decode(query.data)
+            live = query.message is not None and query.message.message_id == context.ud.get(SCREEN_KEY)
+            if (
+                callback is None
+                or not live
+                or not flow.is_valid(context.content, context.ud)
+                or not check(context, callback)
+            ):
+                await expired(update, context)
+                return None
+            await query.answer()
+            return await func(update, context, callback)
+
+        return wrapper
+
+    return decorate
+
+
+async def start(update: Update, context: AppContext) -> State:
+    flow.reset(context.ud)
+    state = flow.advance(context.content, context.ud)
+    await _show_current(update, context, new=True)
+    return state
+
+
+async def restart(update: Update, context: AppContext) -> State:
+    """Start over from any message, even a stale one: a fresh provider question."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer()
+    live = query is not None and query.message is not None and query.message.message_id == context.ud.get(SCREEN_KEY)
+    flow.reset(context.ud)
+    state = flow.advance(context.content, context.ud)
+    await _show_current(update, context, new=not live)
+    return state
+
+
+def choose(question: str) -> HandlerCallback:
+    """The handler for one question: accept only an option that question really offers."""
+
+    def offered(context: AppContext, callback: Callback) -> bool:
+        return callback.arg in flow.options(context.content, flow.answers(context.ud), question)
+
+    @on_button(offered)
+    async def handler(update: Update, context: AppContext, callback: Callback) -> StateResult:
+        flow.answer(context.ud, question, callback.arg)
+        state = flow.advance(context.content, context.ud)
+        await _show_current(update, context)
+        return state
+
+    handler.__name__ = f"choose_{question}"
+    return handler
+
+
+@on_button()
+async def back(update: Update, context: AppContext, callback: Callback) -> StateResult:
+    state = flow.back(context.content, context.ud)
+    await _show_current(update, context)
+    return state
+
+
+def _steps_count(context: AppContext) -> int:
+    proc = flow.procedure_of(context.content, flow.answers(context.ud))
+    return len(proc.steps_for(flow.answers(context.ud))) if proc else 0
+
+
+def _step_in_range(context: AppContext, callback: Callback) -> bool:
+    index = callback.index()
+    return index is not None and 0 <= index < _steps_count(context)
+
+
+def _is_current_step(context: AppContext, callback: Callback) -> bool:
+    return callback.index() == context.ud.get("step") and _step_in_range(context, callback)
+
+
+@on_button(_step_in_range)
+async def go_step(update: Update, context: AppContext, callback: Callback) -> StateResult:
+    context.ud["step"] = callback.index()
+    context.ud["view"] = State.STEPS.value
+    await _show_current(update, context)
+    return State.STEPS
+
+
+@on_button(_is_current_step)
+async def toggle_done(update: Update, context: AppContext, callback: Callback) -> StateResult:
+    sel = flow.answers(context.ud)
+    proc = flow.procedure_of(context.content, sel)
+    assert proc is not None  # is_valid and _is_current_step hold
+    step_id = proc.steps_for(sel)[int(context.ud["step"])].id
+    done: list[str] = context.ud.setdefault("done", [])
+    if step_id in done:
+        done.remove(step_id)
+    else:
+        done.append(step_id)
+    await _show_current(update, context)
+    return None
+
+
+@on_button()
+async def summary(update: Update, context: AppContext, callback: Callback) -> StateResult:
+    context.ud["view"] = State.SUMMARY.value
+    await _show_current(update, context)
+    return State.SUMMARY
+
+
+async def noop(update: Update, context: AppContext) -> None:
+    """Group headings in the provider menu are buttons only because Telegram has no other way."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+
+
+async def quit_flow(update: Update, context: AppContext) -> int:
+    flow.reset(context.ud)
+    context.ud.pop(SCREEN_KEY, None)  # buttons on the old screen are stale from now on
+    await _reply(update, context, "quit_done")
+    return ConversationHandler.END
+
+
+async def nothing_to_quit(update: Update, context: AppContext) -> None:
+    await _reply(update, context, "nothing_to_quit")
+
+
+def _matcher(context: AppContext) -> ProviderMatcher:
+    matcher = context.bot_data.get(MATCHER_KEY)
+    if not isinstance(matcher, ProviderMatcher):
+        matcher = context.bot_data[MATCHER_KEY] = ProviderMatcher(context.content)
+    return matcher
+
+
+async def free_text(update: Update, context: AppContext) -> StateResult:
+    """Text instead of a tap: jump to a named provider, or explain and show the current screen again."""
+    message = update.effective_message
+    text = message.text if message is not None and message.text else ""
+    if len(text) > MAX_MATCH_LENGTH:
+        await _reply(update, context, "too_long")
+        return None
+    match = _matcher(context).match(text)
+    if match is None:
+        await _reply(update, context, "unknown_text")
+        if "view" in context.ud and flow.is_valid(context.content, context.ud):
+            await _show_current(update, context, new=True)
+        return None
+    provider = context.content.providers[match.provider_id]
+    flow.reset(context.ud)
+    flow.answer(context.ud, "provider", provider.id)
+    if match.sim is not None and match.sim in provider.sim_types() and len(provider.sim_types()) > 1:
+        flow.answer(context.ud, "sim", match.sim)
+    state = flow.advance(context.content, context.ud)
+    loc = locale(update, context)
+    if message is not None:
+        await message.reply_text(views.escape_ui(context.content, "matched_provider", loc, provider=provider.name[loc]))
+    await _show_current(update, context, new=True)
+    return state
+
+
+async def unsupported(update: Update, context: AppContext) -> None:
+    await _reply(update, context, "unsupported_message")
+
+
+async def private_only(update: Update, context: AppContext) -> None:
+    await _reply(update, context, "private_only")
+
+
+async def help_command(update: Update, context: AppContext) -> None:
+    await _reply(update, context, "help")
+
+
+async def language_command(update: Update, context: AppContext) -> None:
+    message = update.effective_message
+    if message is not None:
+        screen = views.language_screen(context.content, locale(update, context))
+        await message.reply_text(screen.text, reply_markup=screen.keyboard)
+
+
+async def choose_language(update: Update, context: AppContext) -> None:
+    """Switch the language at any point and re-render the live screen in it."""
+    query = update.callback_query
+    assert query is not None
+    callback = decode(query.data)
+    if callback is None or callback.action is not Action.LOCALE or callback.arg not in LOCALES:
+        await expired(update, context)
+        return
+    context.ud[LOCALE_KEY] = callback.arg
+    await query.answer()
+    await query.edit_message_text(views.escape_ui(context.content, "language_set", callback.arg))
+    if "view" in context.ud and SCREEN_KEY in context.ud and flow.is_valid(context.content, context.ud):
+        await _show_current(update, context)
+
+
+def screen_for(update: Update, context: AppContext) -> Screen:
+    return views.current_screen(context.content, context.ud, locale(update, context))
+
+
+async def unknown_command(update: Update, context: AppContext) -> None:
+    await _reply(update, context, "unknown_command")

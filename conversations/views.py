@@ -1,0 +1,224 @@
+"""Screens as data: each function turns content and the user's flow into (HTML text, inline keyboard).
+
+No wording lives here; every label and sentence is looked up in content/ for the user's locale.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.screens import Screen
+from content import Content
+from content.schema import LOCALES, PLACEHOLDER_RE, Procedure, Provider, Step
+from conversations import flow
+from conversations.callbacks import Action, Callback
+from conversations.states import State
+
+MAX_TEXT = 4096  # Telegram's limit for a message text
+BAR_FULL, BAR_EMPTY = "▰", "▱"
+PROVIDERS_PER_ROW = 2
+DATE_FORMAT = "%Y-%m-%d"
+
+
+def button(label: str, action: Action, arg: str = "") -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=Callback(action, arg).encode())
+
+
+def fill(text: str, provider: Provider, locale: str) -> str:
+    """Escape content text for HTML and expand {link:id} / {phone:id} from the provider's declarations."""
+
+    def expand(match: re.Match[str]) -> str:
+        kind, ref = match.group(1), match.group(2) or ""
+        if kind == "link":
+            link = provider.links[ref]
+            return f'<a href="{html.escape(link.url)}">{html.escape(link.label[locale])}</a>'
+        phone = provider.phones[ref]
+        hours = f", {html.escape(phone.hours[locale])}" if phone.hours else ""
+        return f"<b>{html.escape(phone.number)}</b> ({html.escape(phone.label[locale])}{hours})"
+
+    return PLACEHOLDER_RE.sub(expand, html.escape(text, quote=False))
+
+
+def escape_ui(content: Content, key: str, locale: str, **values: Any) -> str:
+    """A UI string for this locale, escaped for HTML."""
+    return html.escape(content.text(key, locale, **values), quote=False)
+
+
+def _nav_row(content: Content, locale: str, *, back: bool) -> list[InlineKeyboardButton]:
+    row = [button(content.text("btn_back", locale), Action.BACK)] if back else []
+    row.append(button(content.text("btn_restart", locale), Action.RESTART))
+    return row
+
+
+def _choices(content: Content, sel: dict[str, str], locale: str) -> str:
+    """What the user chose so far, one line each, shown above the next question."""
+    provider = flow.provider_of(content, sel)
+    lines = []
+    if provider:
+        lines.append(
+            escape_ui(
+                content,
+                "choice_line",
+                locale,
+                label=content.text("label_provider", locale),
+                value=provider.name[locale],
+            )
+        )
+    if "sim" in sel:
+        value = content.text(f"sim_{sel['sim']}", locale)
+        lines.append(escape_ui(content, "choice_line", locale, label=content.text("label_sim", locale), value=value))
+    if "channel" in sel:
+        value = content.text(f"channel_{sel['channel']}", locale)
+        lines.append(
+            escape_ui(content, "choice_line", locale, label=content.text("label_channel", locale), value=value)
+        )
+    return "\n".join(lines)
+
+
+def question_screen(content: Content, ud: dict[str, Any], locale: str, question: str) -> Screen:
+    sel = flow.answers(ud)
+    opts = flow.options(content, sel, question)
+    rows: list[list[InlineKeyboardButton]] = []
+    if question == "provider":
+        prompt = escape_ui(content, "greeting", locale) + "\n\n" + escape_ui(content, "ask_provider", locale)
+        for kind, providers in content.grouped_providers():
+            rows.append([button(f"— {content.text(f'group_{kind}', locale)} —", Action.NOOP, kind)])
+            for i in range(0, len(providers), PROVIDERS_PER_ROW):
+                rows.append(
+                    [button(p.name[locale], Action.PROVIDER, p.id) for p in providers[i : i + PROVIDERS_PER_ROW]]
+                )
+    else:
+        provider = flow.provider_of(content, sel)
+        name = provider.name[locale] if provider else ""
+        prompt = escape_ui(content, f"ask_{question}", locale, provider=name)
+        note = provider.note if provider and question == "channel" else None
+        if note is not None and provider is not None:
+            prompt += "\n\n" + fill(note[locale], provider, locale)
+        action = {"sim": Action.SIM, "channel": Action.CHANNEL, "goal": Action.GOAL, "stay": Action.STAY}[question]
+        prefix = {"sim": "sim", "channel": "channel", "goal": "goal", "stay": "stay"}[question]
+        rows.extend([button(content.text(f"{prefix}_{opt}", locale), action, opt)] for opt in opts)
+        chosen = _choices(content, sel, locale)
+        prompt = f"{chosen}\n\n{prompt}" if chosen else prompt
+    rows.append(_nav_row(content, locale, back=bool(ud.get("asked"))))
+    return Screen(prompt, InlineKeyboardMarkup(rows))
+
+
+def progress(n: int, total: int) -> str:
+    return BAR_FULL * n + BAR_EMPTY * (total - n)
+
+
+def _sources(provider: Provider, step: Step) -> str:
+    return " ".join(
+        f'<a href="{html.escape(provider.sources[ref].url)}">[{i}]</a>' for i, ref in enumerate(step.sources, start=1)
+    )
+
+
+def _header(content: Content, provider: Provider, proc: Procedure, sel: dict[str, str], locale: str) -> str:
+    sim = content.text(f"sim_{sel['sim']}", locale)
+    return f"<b>{html.escape(proc.title[locale])}</b>\n{html.escape(provider.name[locale])} · {html.escape(sim)}"
+
+
+def _official(provider: Provider, proc: Procedure, locale: str) -> str:
+    link = provider.links[proc.official_link]
+    return f'<a href="{html.escape(link.url)}">{html.escape(link.label[locale])}</a>'
+
+
+def step_screen(content: Content, ud: dict[str, Any], locale: str) -> Screen:
+    sel = flow.answers(ud)
+    provider = flow.provider_of(content, sel)
+    proc = flow.procedure_of(content, sel)
+    if provider is None or proc is None:
+        raise ValueError("step screen without a procedure")
+    steps = proc.steps_for(sel)
+    index = min(int(ud.get("step", 0)), len(steps) - 1)
+    step = steps[index]
+    done = step.id in ud.get("done", [])
+    n, total = index + 1, len(steps)
+    parts = [
+        _header(content, provider, proc, sel, locale),
+        f"{escape_ui(content, 'step_progress', locale, n=n, total=total)}  {progress(n, total)}"
+        + (f"  {escape_ui(content, 'step_done_mark', locale)}" if done else ""),
+        fill(step.text[locale], provider, locale),
+    ]
+    if step.uncertain:
+        date = proc.checked_on.strftime(DATE_FORMAT)
+        note = html.escape(content.text("uncertain_note", locale, date=date, link="\x00"), quote=False)
+        parts.append(note.replace("\x00", _official(provider, proc, locale)))
+    parts.append(escape_ui(content, "sources_line", locale, links="\x00").replace("\x00", _sources(provider, step)))
+    nav = [button(content.text("btn_back", locale), *((Action.GO_STEP, str(index - 1)) if index else (Action.BACK,)))]
+    if index + 1 < total:
+        nav.append(button(content.text("btn_next", locale), Action.GO_STEP, str(index + 1)))
+    else:
+        nav.append(button(content.text("btn_summary", locale), Action.SUMMARY))
+    toggle = content.text("btn_mark_undone" if done else "btn_mark_done", locale)
+    rows = [
+        nav,
+        [button(toggle, Action.TOGGLE_DONE, str(index))],
+        [button(content.text("btn_restart", locale), Action.RESTART)],
+    ]
+    return Screen("\n\n".join(parts), InlineKeyboardMarkup(rows))
+
+
+def _item_lines(content: Content, item_ids: list[str], locale: str, *, detailed: bool) -> list[str]:
+    lines = []
+    for item_id in item_ids:
+        item = content.catalogue.items[item_id]
+        title = f"☐ <b>{html.escape(item.title[locale])}</b>"
+        lines.append(f"{title}\n{html.escape(item.detail[locale])}" if detailed else title)
+    return lines
+
+
+def summary_screen(content: Content, ud: dict[str, Any], locale: str) -> Screen:
+    sel = flow.answers(ud)
+    provider = flow.provider_of(content, sel)
+    proc = flow.procedure_of(content, sel)
+    if provider is None or proc is None:
+        raise ValueError("summary screen without a procedure")
+    steps = proc.steps_for(sel)
+    done = sum(1 for s in steps if s.id in ud.get("done", []))
+    items = proc.items_for(sel)
+    head = [
+        _header(content, provider, proc, sel, locale),
+        escape_ui(content, "summary_steps_done", locale, done=done, total=len(steps)),
+    ]
+    checked = html.escape(
+        content.text("checked_note", locale, date=proc.checked_on.strftime(DATE_FORMAT), link="\x00"), quote=False
+    ).replace("\x00", _official(provider, proc, locale))
+    body = [escape_ui(content, "summary_title" if items else "summary_nothing_open", locale)]
+    text = ""
+    for detailed in (True, False):  # fall back to titles only if the details would not fit
+        text = "\n\n".join([*head, *body, *_item_lines(content, items, locale, detailed=detailed), checked])
+        if len(text) <= MAX_TEXT:
+            break
+    rows = [
+        [button(content.text("btn_back", locale), Action.GO_STEP, str(len(steps) - 1))],
+        [button(content.text("btn_restart", locale), Action.RESTART)],
+    ]
+    return Screen(text, InlineKeyboardMarkup(rows))
+
+
+def current_screen(content: Content, ud: dict[str, Any], locale: str) -> Screen:
+    view = flow.current_state(ud)
+    if view is State.STEPS:
+        return step_screen(content, ud, locale)
+    if view is State.SUMMARY:
+        return summary_screen(content, ud, locale)
+    return question_screen(content, ud, locale, view.value)
+
+
+def language_screen(content: Content, locale: str) -> Screen:
+    """Each language listed under its own name."""
+    rows = [[button(content.text("language_name", code), Action.LOCALE, code)] for code in LOCALES]
+    return Screen(escape_ui(content, "language_prompt", locale), InlineKeyboardMarkup(rows))
+
+
+def restart_screen(content: Content, locale: str, key: str) -> Screen:
+    """A short notice with only a Start-over button (expired buttons, errors)."""
+    return Screen(
+        escape_ui(content, key, locale),
+        InlineKeyboardMarkup([[button(content.text("btn_restart", locale), Action.RESTART)]]),
+    )

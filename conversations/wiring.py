@@ -1,0 +1,87 @@
+"""Every handler of the chat, registered in one visible place. Order matters: within a group the first
+matching handler wins, so commands that work everywhere come before the conversation, and catch-alls after.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from conversations import handlers as h
+from conversations.callbacks import Action, pattern
+from conversations.states import State
+
+CONVERSATION_NAME = "cancel_flow"
+
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+PRIVATE_TEXT = PRIVATE & filters.TEXT & ~filters.COMMAND
+
+
+def build_conversation() -> ConversationHandler[Any]:
+    steps: list[BaseHandler[Update, Any, Any]] = [
+        CallbackQueryHandler(h.go_step, pattern=pattern(Action.GO_STEP)),
+        CallbackQueryHandler(h.toggle_done, pattern=pattern(Action.TOGGLE_DONE)),
+        CallbackQueryHandler(h.summary, pattern=pattern(Action.SUMMARY)),
+    ]
+    # per_message=False on purpose: the flow starts from /start or text, and one live screen per user is
+    # tracked in user_data instead. PTB warns about CallbackQueryHandlers in that setup; the choice is deliberate.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
+        return ConversationHandler(
+            name=CONVERSATION_NAME,
+            persistent=True,
+            allow_reentry=True,
+            per_chat=True,
+            per_user=True,
+            per_message=False,
+            entry_points=[
+                CommandHandler("start", h.start, filters=filters.ChatType.PRIVATE),
+                CallbackQueryHandler(h.restart, pattern=pattern(Action.RESTART)),
+                MessageHandler(PRIVATE_TEXT, h.free_text),
+            ],
+            states={
+                State.PROVIDER: [CallbackQueryHandler(h.choose("provider"), pattern=pattern(Action.PROVIDER))],
+                State.SIM: [CallbackQueryHandler(h.choose("sim"), pattern=pattern(Action.SIM))],
+                State.CHANNEL: [CallbackQueryHandler(h.choose("channel"), pattern=pattern(Action.CHANNEL))],
+                State.GOAL: [CallbackQueryHandler(h.choose("goal"), pattern=pattern(Action.GOAL))],
+                State.STAY: [CallbackQueryHandler(h.choose("stay"), pattern=pattern(Action.STAY))],
+                State.STEPS: steps,
+                State.SUMMARY: steps,
+            },
+            fallbacks=[
+                CommandHandler("quit", h.quit_flow),
+                CallbackQueryHandler(h.back, pattern=pattern(Action.BACK)),
+                # Any other button in this state: an old screen's button or forged data.
+                CallbackQueryHandler(h.expired),
+            ],
+        )
+
+
+def build_handlers() -> list[BaseHandler[Update, Any, Any]]:
+    """All handlers of group 0, in dispatch order."""
+    return [
+        # Work everywhere, in or out of the flow.
+        CommandHandler("help", h.help_command, filters=filters.ChatType.PRIVATE),
+        CommandHandler("language", h.language_command, filters=filters.ChatType.PRIVATE),
+        CallbackQueryHandler(h.choose_language, pattern=pattern(Action.LOCALE)),
+        CallbackQueryHandler(h.noop, pattern=pattern(Action.NOOP)),
+        # Groups and channels: the bot talks privately only.
+        MessageHandler(filters.ChatType.GROUPS & filters.COMMAND & filters.UpdateType.MESSAGE, h.private_only),
+        build_conversation(),
+        # Outside a flow.
+        CommandHandler("quit", h.nothing_to_quit, filters=filters.ChatType.PRIVATE),
+        CallbackQueryHandler(h.expired),
+        MessageHandler(PRIVATE & filters.COMMAND, h.unknown_command),
+        MessageHandler(PRIVATE & ~filters.TEXT, h.unsupported),
+    ]

@@ -1,0 +1,114 @@
+"""End-to-end harness: the real Application over real HTTP against the local Bot API stand-in.
+
+A `Chat` plays one Telegram user: send text, press buttons by their label, read what the bot shows.
+Each action waits until the bot has fetched and fully processed the update (PTB's update queue is joined),
+so tests never sleep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from bot.app import build_application
+from bot.clock import Clock
+from bot.context import AppType
+from bot.settings import Settings
+from bot.standin import SimUser, StandIn
+from content import Content, load_content
+
+TOKEN = "4242:stand-in-token"
+_CONTENT: Content | None = None
+
+
+def shared_content() -> Content:
+    global _CONTENT
+    if _CONTENT is None:
+        _CONTENT = load_content()
+    return _CONTENT
+
+
+def settings_for(standin: StandIn, db_path: Path, **overrides: Any) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_bot_token=TOKEN,
+        telegram_api_base_url=standin.base_url,
+        bot_db_path=db_path,
+        **overrides,
+    )
+
+
+@asynccontextmanager
+async def running_bot(
+    standin: StandIn, db_path: Path, *, clock: Clock | None = None, **overrides: Any
+) -> AsyncIterator[AppType]:
+    """Start the bot as `run_polling` does (initialize, post_init, start, poll) and stop it the same way."""
+    app = build_application(settings_for(standin, db_path, **overrides), shared_content(), clock=clock)
+    try:
+        async with app:
+            assert app.post_init is not None
+            assert app.updater is not None
+            await app.post_init(app)
+            await app.start()
+            await app.updater.start_polling(poll_interval=0, timeout=1)
+            try:
+                yield app
+            finally:
+                await app.updater.stop()
+                await app.stop()
+    finally:
+        assert app.post_shutdown is not None
+        await app.post_shutdown(app)
+
+
+def buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
+
+
+class Chat:
+    def __init__(self, standin: StandIn, app: AppType, user: SimUser) -> None:
+        self.standin, self.app, self.user = standin, app, user
+
+    async def settle(self, update_id: int) -> None:
+        await self.standin.wait_fetched(update_id)
+        await self.app.update_queue.join()
+
+    async def send(self, text: str | None = None, **extra: Any) -> None:
+        await self.settle(self.standin.push_message(self.user, text, **extra))
+
+    async def push(self, payload: dict[str, Any]) -> None:
+        await self.settle(self.standin.push_update(payload))
+
+    @property
+    def screen(self) -> dict[str, Any]:
+        """The newest bot message with an inline keyboard: the live screen."""
+        with_keyboard = [m for m in self.standin.bot_messages(self.user.id) if m.get("reply_markup")]
+        assert with_keyboard, "the bot has shown no screen"
+        return with_keyboard[-1]
+
+    @property
+    def last(self) -> dict[str, Any]:
+        return self.standin.bot_messages(self.user.id)[-1]
+
+    def labels(self, message: dict[str, Any] | None = None) -> list[str]:
+        return [label for label, _ in buttons(message or self.screen)]
+
+    async def click(self, label: str, message: dict[str, Any] | None = None) -> str:
+        """Press the first button whose label contains `label`; returns the callback query id."""
+        target = message or self.screen
+        matches = [data for text, data in buttons(target) if label in text]
+        assert matches, f"no button {label!r} in {self.labels(target)}"
+        return await self.click_data(matches[0], target)
+
+    async def click_data(self, data: str, message: dict[str, Any] | None = None) -> str:
+        update_id, query_id = self.standin.push_callback(self.user, dict(message or self.screen), data)
+        await self.settle(update_id)
+        return query_id
+
+    def answer(self, query_id: str) -> dict[str, Any]:
+        answer = self.standin.callback_answers.get(query_id)
+        assert answer is not None, f"callback {query_id} was not answered"
+        return answer

@@ -1,0 +1,102 @@
+"""Settings from the environment and .env, and the token never reaching logs or errors."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from bot.cli import main as cli_main
+from bot.logging_setup import REDACTED, RedactingFilter
+from bot.settings import DEFAULT_API_BASE_URL, Settings
+
+TOKEN = "123456789:AAFake-Token_for_tests_only"
+ENV_NAMES = [
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_BASE_URL",
+    "BOT_DB_PATH",
+    "BOT_TIMEZONE",
+    "BOT_DEFAULT_LOCALE",
+    "BOT_ADMIN_IDS",
+]
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ENV_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
+
+
+def test_defaults() -> None:
+    s = Settings()
+    assert s.token is None
+    assert s.telegram_api_base_url == DEFAULT_API_BASE_URL
+    assert s.bot_db_path == Path("data/jpsim-bot.sqlite3")
+    assert s.bot_timezone == "Asia/Tokyo"
+    assert s.bot_default_locale == "zh-Hans"
+    assert s.bot_admin_ids == []
+
+
+def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(f"TELEGRAM_BOT_TOKEN={TOKEN}\nBOT_ADMIN_IDS=1, 22;333\n", encoding="utf-8")
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:8081/bot/")
+    monkeypatch.setenv("BOT_DEFAULT_LOCALE", "ja")
+    s = Settings()
+    assert s.token == TOKEN
+    assert s.bot_admin_ids == [1, 22, 333]
+    assert s.telegram_api_base_url == "http://127.0.0.1:8081/bot"
+    assert s.file_base_url == "http://127.0.0.1:8081/file/bot"
+    assert s.bot_default_locale == "ja"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("TELEGRAM_API_BASE_URL", "http://127.0.0.1:8081"),
+        ("BOT_TIMEZONE", "Mars/Olympus"),
+        ("BOT_DEFAULT_LOCALE", "fr"),
+        ("BOT_ADMIN_IDS", "alice"),
+    ],
+)
+def test_invalid_values_are_rejected(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError):
+        Settings()
+
+
+def test_token_not_in_repr_or_validation_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    assert TOKEN not in repr(Settings())
+    assert TOKEN not in str(Settings())
+    monkeypatch.setenv("BOT_TIMEZONE", "Nowhere/Else")
+    with pytest.raises(ValidationError) as info:
+        Settings()
+    assert TOKEN not in str(info.value)
+
+
+def test_cli_config_error_does_not_echo_the_token(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("BOT_TIMEZONE", "Nowhere/Else")
+    with pytest.raises(SystemExit):
+        cli_main([])
+    captured = capsys.readouterr()
+    assert "BOT_TIMEZONE" in captured.err
+    assert TOKEN not in captured.out + captured.err
+
+
+def test_redacting_filter_hides_the_token_in_messages_args_and_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("test.redaction")
+    caplog.handler.addFilter(RedactingFilter([TOKEN]))
+    logger.warning("HTTP Request: POST %s/getMe", f"https://api.example/bot{TOKEN}")
+    try:
+        raise RuntimeError(f"failed for bot{TOKEN}")
+    except RuntimeError:
+        logger.exception("request failed")
+    text = caplog.text
+    assert TOKEN not in text
+    assert REDACTED in text
