@@ -7,24 +7,27 @@ from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults, TypeHandler
+from telegram.ext import AIORateLimiter, Application, CallbackContext, ContextTypes, Defaults, TypeHandler
 from telegram.request import BaseRequest
 
 from bot.clock import Clock, SystemClock
 from bot.context import SERVICES_KEY, AppContext, AppType, Services
 from bot.errors import on_error
 from bot.persistence import SqlitePersistence
+from bot.reminders import Dispatcher, dispatcher_of
 from bot.settings import Settings
 from bot.storage import SqliteStorage, Storage
 from content import LOCALES, Content
+from conversations.reminder_handlers import render_reminder, resume_if_blocked
 from conversations.wiring import build_handlers
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "help", "language", "quit")
+COMMANDS = ("start", "checklist", "reminders", "settings", "language", "help", "quit", "deletemydata")
 # Telegram picks the command list by the user's client language code.
 LANGUAGE_CODES = {"zh-Hans": "zh", "en": "en", "ja": "ja"}
 PERSIST_GROUP = 100  # runs after every other group
+BEFORE_ALL_GROUP = -1
 
 
 async def persist_now(update: Update, context: AppContext) -> None:
@@ -43,8 +46,21 @@ async def _publish_commands(app: AppType) -> None:
             await app.bot.set_my_commands(commands, scope=scope)
 
 
+async def dispatch_reminders(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    report = await dispatcher_of(context.application).run()
+    if report.claimed:
+        log.info("reminders: %s", report)
+
+
 async def _post_init(app: AppType) -> None:
     await _publish_commands(app)
+    services: Services = app.bot_data[SERVICES_KEY]
+    app.bot_data["dispatcher"] = Dispatcher(services, app.bot, render_reminder)
+    if app.job_queue is not None:
+        # first=0: catch up on reminders that fell due while the bot was down, right at start.
+        app.job_queue.run_repeating(
+            dispatch_reminders, interval=services.settings.bot_reminder_interval, first=0, name="reminders"
+        )
 
 
 async def _post_shutdown(app: AppType) -> None:
@@ -71,7 +87,7 @@ def build_application(
         .base_file_url(settings.file_base_url)
         .context_types(ContextTypes(context=AppContext))
         .persistence(SqlitePersistence(storage, update_interval=persistence_interval))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(AIORateLimiter(overall_max_rate=settings.bot_max_send_rate, overall_time_period=1, max_retries=3))
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
@@ -82,6 +98,7 @@ def build_application(
     app.bot_data[SERVICES_KEY] = Services(settings, content, storage, clock or SystemClock())
     for handler in build_handlers():
         app.add_handler(handler)
+    app.add_handler(TypeHandler(Update, resume_if_blocked), group=BEFORE_ALL_GROUP)
     app.add_handler(TypeHandler(Update, persist_now), group=PERSIST_GROUP)
     app.add_error_handler(on_error)
     typed: AppType = app

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.context import AppContext
-from conversations.handlers import locale
+from conversations.common import locale
 
 log = logging.getLogger(__name__)
 

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     bot_db_path: Path = Path("data/jpsim-bot.sqlite3")
     bot_timezone: str = "Asia/Tokyo"
     bot_default_locale: Locale = "zh-Hans"
+    bot_reminder_interval: float = Field(default=30.0, gt=0)  # seconds between dispatcher runs
+    bot_max_send_rate: float = Field(default=25.0, gt=0)  # messages per second, under Telegram's 30/s
     bot_admin_ids: Annotated[list[int], NoDecode, BeforeValidator(_split_ids)] = Field(default_factory=list)
 
     @field_validator("telegram_bot_token", mode="before")

@@ -27,6 +27,20 @@ class Action(StrEnum):
     RESTART = "r"
     LOCALE = "L"
     NOOP = "x"
+    # checklist and reminders (buttons on long-lived messages: validated against the database)
+    CHECK = "ck"  # toggle a checklist item: <item_id>
+    REMIND = "rm"  # open the reminder picker
+    PRESET = "rp"  # 3h | tm | 3d | dep
+    CALENDAR = "cal"  # show a month: <purpose r|d><yyyymm>
+    DAY = "day"  # pick a day: <purpose r|d><yyyymmdd>
+    REMINDER_DONE = "rd"  # <reminder id>-<item_id>
+    SNOOZE = "sn"  # <reminder id>-<1h|tm>
+    STOP = "st"  # <reminder id>[-<item_id>]
+    CANCEL_REMINDER = "rc"  # <reminder id>
+    SETTINGS = "set"  # tz | quiet | dep | clear | menu
+    TIMEZONE = "tz"  # index into schedule.TIMEZONES
+    QUIET = "qh"  # <start>-<end>
+    DELETE = "del"  # yes | no
 
 
 ARG_RE = re.compile(r"^[A-Za-z0-9_-]{0,40}$")

@@ -16,8 +16,10 @@ from bot.context import AppContext
 from bot.screens import SCREEN_KEY, Screen, show
 from content.schema import LOCALES
 from conversations import flow, views
+from conversations import reminder_handlers as rh
 from conversations.callbacks import Action, Callback, decode
-from conversations.locale import LOCALE_KEY, user_locale
+from conversations.common import chat_id, locale
+from conversations.locale import LOCALE_KEY
 from conversations.matching import MAX_MATCH_LENGTH, ProviderMatcher
 from conversations.states import State
 
@@ -27,20 +29,19 @@ HandlerCallback = Callable[[Update, AppContext], Coroutine[Any, Any, StateResult
 MATCHER_KEY = "provider_matcher"
 
 
-def locale(update: Update, context: AppContext) -> str:
-    return user_locale(context.ud, update.effective_user, context.services.settings.bot_default_locale)
-
-
-def _chat_id(update: Update) -> int:
-    chat = update.effective_chat
-    if chat is None:
-        raise RuntimeError("update without a chat")
-    return chat.id
-
-
 async def _show_current(update: Update, context: AppContext, *, new: bool = False) -> None:
-    screen = views.current_screen(context.content, context.ud, locale(update, context))
-    await show(context, _chat_id(update), screen, new=new)
+    ticked: set[str] = set()
+    if flow.current_state(context.ud) is State.SUMMARY:
+        ticked = {i for i, item in (await rh.checklist_of(update, context)).items() if item.done}
+    screen = views.current_screen(context.content, context.ud, locale(update, context), ticked)
+    await show(context, chat_id(update), screen, new=new)
+
+
+async def _entered(update: Update, context: AppContext, state: State) -> State:
+    """After an answer: the steps of a chosen procedure make its items the user's checklist."""
+    if state is State.STEPS:
+        await rh.sync_checklist(update, context)
+    return state
 
 
 async def _reply(update: Update, context: AppContext, key: str) -> None:
@@ -62,7 +63,7 @@ async def expired(update: Update, context: AppContext) -> None:
             await query.edit_message_reply_markup(reply_markup=notice.keyboard)
         except BadRequest as exc:
             if "not modified" not in exc.message.lower():
-                await context.bot.send_message(_chat_id(update), notice.text, reply_markup=notice.keyboard)
+                await context.bot.send_message(chat_id(update), notice.text, reply_markup=notice.keyboard)
 
 
 Check = Callable[[AppContext, Callback], bool]
@@ -127,7 +128,7 @@ def choose(question: str) -> HandlerCallback:
     @on_button(offered)
     async def handler(update: Update, context: AppContext, callback: Callback) -> StateResult:
         flow.answer(context.ud, question, callback.arg)
-        state = flow.advance(context.content, context.ud)
+        state = await _entered(update, context, flow.advance(context.content, context.ud))
         await _show_current(update, context)
         return state
 
@@ -182,8 +183,24 @@ async def toggle_done(update: Update, context: AppContext, callback: Callback) -
 @on_button()
 async def summary(update: Update, context: AppContext, callback: Callback) -> StateResult:
     context.ud["view"] = State.SUMMARY.value
+    await rh.schedule_follow_ups(update, context)
     await _show_current(update, context)
     return State.SUMMARY
+
+
+async def check_item(update: Update, context: AppContext) -> None:
+    """Tick an outstanding item from the summary screen or the /checklist message."""
+    query = update.callback_query
+    assert query is not None
+    on_summary = (
+        query.message is not None
+        and query.message.message_id == context.ud.get(SCREEN_KEY)
+        and flow.current_state(context.ud) is State.SUMMARY
+    )
+    if not on_summary:
+        await rh.checklist_toggle(update, context)
+    elif await rh.toggle_item(update, context):
+        await _show_current(update, context)
 
 
 async def noop(update: Update, context: AppContext) -> None:
@@ -228,7 +245,7 @@ async def free_text(update: Update, context: AppContext) -> StateResult:
     flow.answer(context.ud, "provider", provider.id)
     if match.sim is not None and match.sim in provider.sim_types() and len(provider.sim_types()) > 1:
         flow.answer(context.ud, "sim", match.sim)
-    state = flow.advance(context.content, context.ud)
+    state = await _entered(update, context, flow.advance(context.content, context.ud))
     loc = locale(update, context)
     if message is not None:
         await message.reply_text(views.escape_ui(context.content, "matched_provider", loc, provider=provider.name[loc]))
@@ -264,6 +281,7 @@ async def choose_language(update: Update, context: AppContext) -> None:
         await expired(update, context)
         return
     context.ud[LOCALE_KEY] = callback.arg
+    await rh.sync_locale(update, context)
     await query.answer()
     await query.edit_message_text(views.escape_ui(context.content, "language_set", callback.arg))
     if "view" in context.ud and SCREEN_KEY in context.ud and flow.is_valid(context.content, context.ud):

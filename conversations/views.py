@@ -20,6 +20,7 @@ from conversations.states import State
 
 MAX_TEXT = 4096  # Telegram's limit for a message text
 BAR_FULL, BAR_EMPTY = "▰", "▱"
+CHECK_OPEN, CHECK_DONE = "☐", "☑"
 PROVIDERS_PER_ROW = 2
 DATE_FORMAT = "%Y-%m-%d"
 
@@ -157,22 +158,23 @@ def step_screen(content: Content, ud: dict[str, Any], locale: str) -> Screen:
     toggle = content.text("btn_mark_undone" if done else "btn_mark_done", locale)
     rows = [
         nav,
-        [button(toggle, Action.TOGGLE_DONE, str(index))],
+        [button(toggle, Action.TOGGLE_DONE, str(index)), button(content.text("btn_remind", locale), Action.REMIND)],
         [button(content.text("btn_restart", locale), Action.RESTART)],
     ]
     return Screen("\n\n".join(parts), InlineKeyboardMarkup(rows))
 
 
-def _item_lines(content: Content, item_ids: list[str], locale: str, *, detailed: bool) -> list[str]:
+def _item_lines(content: Content, item_ids: list[str], done: set[str], locale: str, *, detailed: bool) -> list[str]:
     lines = []
     for item_id in item_ids:
         item = content.catalogue.items[item_id]
-        title = f"☐ <b>{html.escape(item.title[locale])}</b>"
-        lines.append(f"{title}\n{html.escape(item.detail[locale])}" if detailed else title)
+        title = f"{CHECK_DONE if item_id in done else CHECK_OPEN} <b>{html.escape(item.title[locale])}</b>"
+        lines.append(f"{title}\n{html.escape(item.detail[locale])}" if detailed and item_id not in done else title)
     return lines
 
 
-def summary_screen(content: Content, ud: dict[str, Any], locale: str) -> Screen:
+def summary_screen(content: Content, ud: dict[str, Any], locale: str, ticked: set[str]) -> Screen:
+    """The last screen: steps done, the outstanding items (tickable here), the official page and date."""
     sel = flow.answers(ud)
     provider = flow.provider_of(content, sel)
     proc = flow.procedure_of(content, sel)
@@ -191,22 +193,33 @@ def summary_screen(content: Content, ud: dict[str, Any], locale: str) -> Screen:
     body = [escape_ui(content, "summary_title" if items else "summary_nothing_open", locale)]
     text = ""
     for detailed in (True, False):  # fall back to titles only if the details would not fit
-        text = "\n\n".join([*head, *body, *_item_lines(content, items, locale, detailed=detailed), checked])
+        text = "\n\n".join([*head, *body, *_item_lines(content, items, ticked, locale, detailed=detailed), checked])
         if len(text) <= MAX_TEXT:
             break
     rows = [
-        [button(content.text("btn_back", locale), Action.GO_STEP, str(len(steps) - 1))],
-        [button(content.text("btn_restart", locale), Action.RESTART)],
+        [
+            button(
+                f"{CHECK_DONE if i in ticked else CHECK_OPEN} {content.catalogue.items[i].title[locale]}",
+                Action.CHECK,
+                i,
+            )
+        ]
+        for i in items
     ]
+    if any(i not in ticked for i in items):
+        rows.append([button(content.text("btn_remind", locale), Action.REMIND)])
+    rows.append([button(content.text("btn_back", locale), Action.GO_STEP, str(len(steps) - 1))])
+    rows.append([button(content.text("btn_restart", locale), Action.RESTART)])
     return Screen(text, InlineKeyboardMarkup(rows))
 
 
-def current_screen(content: Content, ud: dict[str, Any], locale: str) -> Screen:
+def current_screen(content: Content, ud: dict[str, Any], locale: str, ticked: set[str] | None = None) -> Screen:
+    """The screen for the user's flow; `ticked` (checklist items done) is needed on the summary only."""
     view = flow.current_state(ud)
     if view is State.STEPS:
         return step_screen(content, ud, locale)
     if view is State.SUMMARY:
-        return summary_screen(content, ud, locale)
+        return summary_screen(content, ud, locale, ticked or set())
     return question_screen(content, ud, locale, view.value)
 
 

@@ -19,6 +19,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from conversations import handlers as h
+from conversations import reminder_handlers as rh
 from conversations.callbacks import Action, pattern
 from conversations.states import State
 
@@ -49,6 +50,8 @@ def build_conversation() -> ConversationHandler[Any]:
                 CommandHandler("start", h.start, filters=filters.ChatType.PRIVATE),
                 CallbackQueryHandler(h.restart, pattern=pattern(Action.RESTART)),
                 MessageHandler(PRIVATE_TEXT, h.free_text),
+                # Ends the conversation too, so it must be able to run in every state.
+                CallbackQueryHandler(rh.delete_confirmed, pattern=pattern(Action.DELETE)),
             ],
             states={
                 State.PROVIDER: [CallbackQueryHandler(h.choose("provider"), pattern=pattern(Action.PROVIDER))],
@@ -76,6 +79,23 @@ def build_handlers() -> list[BaseHandler[Update, Any, Any]]:
         CommandHandler("language", h.language_command, filters=filters.ChatType.PRIVATE),
         CallbackQueryHandler(h.choose_language, pattern=pattern(Action.LOCALE)),
         CallbackQueryHandler(h.noop, pattern=pattern(Action.NOOP)),
+        # Checklist, reminders, settings: long-lived messages, checked against the database.
+        CommandHandler("checklist", rh.checklist_command, filters=filters.ChatType.PRIVATE),
+        CommandHandler("reminders", rh.reminders_command, filters=filters.ChatType.PRIVATE),
+        CommandHandler("settings", rh.settings_command, filters=filters.ChatType.PRIVATE),
+        CommandHandler("deletemydata", rh.delete_command, filters=filters.ChatType.PRIVATE),
+        CallbackQueryHandler(h.check_item, pattern=pattern(Action.CHECK)),
+        CallbackQueryHandler(rh.remind_me, pattern=pattern(Action.REMIND)),
+        CallbackQueryHandler(rh.choose_preset, pattern=pattern(Action.PRESET)),
+        CallbackQueryHandler(rh.show_calendar, pattern=pattern(Action.CALENDAR)),
+        CallbackQueryHandler(rh.choose_day, pattern=pattern(Action.DAY)),
+        CallbackQueryHandler(rh.reminder_done, pattern=pattern(Action.REMINDER_DONE)),
+        CallbackQueryHandler(rh.snooze, pattern=pattern(Action.SNOOZE)),
+        CallbackQueryHandler(rh.stop, pattern=pattern(Action.STOP)),
+        CallbackQueryHandler(rh.cancel_reminder, pattern=pattern(Action.CANCEL_REMINDER)),
+        CallbackQueryHandler(rh.settings_menu, pattern=pattern(Action.SETTINGS)),
+        CallbackQueryHandler(rh.choose_timezone, pattern=pattern(Action.TIMEZONE)),
+        CallbackQueryHandler(rh.choose_quiet, pattern=pattern(Action.QUIET)),
         # Groups and channels: the bot talks privately only.
         MessageHandler(filters.ChatType.GROUPS & filters.COMMAND & filters.UpdateType.MESSAGE, h.private_only),
         build_conversation(),

@@ -262,7 +262,16 @@ async def test_commands_are_published_per_language(standin: StandIn, db: Path) -
     async with running_bot(standin, db):
         zh = standin.commands[("all_private_chats", "zh")]
         ja = standin.commands[("all_private_chats", "ja")]
-        assert [c["command"] for c in zh] == ["start", "help", "language", "quit"]
+        assert [c["command"] for c in zh] == [
+            "start",
+            "checklist",
+            "reminders",
+            "settings",
+            "language",
+            "help",
+            "quit",
+            "deletemydata",
+        ]
         assert zh[0]["description"] == ui("cmd_start", "zh-Hans")
         assert ja[0]["description"] == ui("cmd_start", "ja")
         assert standin.commands[("all_private_chats", "")] == zh  # BOT_DEFAULT_LOCALE is zh-Hans

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from bot.storage.base import ConversationKey, JsonDict, Storage
+from bot.storage.base import ChecklistItem, ConversationKey, JsonDict, Reminder, Storage, UserSettings
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,48 @@ MIGRATIONS: Sequence[str] = (
     );
     CREATE INDEX conversations_user ON conversations (user_id);
     """,
+    """
+    CREATE TABLE user_settings (
+        user_id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        locale TEXT NOT NULL,
+        timezone TEXT NOT NULL,
+        quiet_start INTEGER NOT NULL,
+        quiet_end INTEGER NOT NULL,
+        departure TEXT,
+        blocked INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE checklists (
+        user_id INTEGER PRIMARY KEY,
+        procedure TEXT NOT NULL
+    );
+    CREATE TABLE checklist_items (
+        user_id INTEGER NOT NULL,
+        item_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        done INTEGER NOT NULL DEFAULT 0,
+        muted INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (user_id, item_id)
+    );
+    CREATE TABLE reminders (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id INTEGER NOT NULL,
+        chat_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        item_id TEXT,
+        due_at INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        claimed_at INTEGER,
+        key TEXT NOT NULL,
+        last_error TEXT
+    );
+    CREATE INDEX reminders_due ON reminders (status, due_at);
+    CREATE INDEX reminders_user ON reminders (user_id);
+    CREATE UNIQUE INDEX reminders_pending_key ON reminders (key) WHERE status IN ('pending', 'claimed', 'paused');
+    """,
 )
+REMINDER_COLUMNS = "id, user_id, chat_id, kind, item_id, due_at, status, attempts"
 
 
 def _encode(value: Any) -> str:
@@ -122,7 +164,160 @@ class SqliteStorage(Storage):
             )
         await self.db.commit()
 
+    # -- settings --
+    async def get_settings(self, user_id: int) -> UserSettings | None:
+        async with self.db.execute(
+            "SELECT user_id, chat_id, locale, timezone, quiet_start, quiet_end, departure, blocked "
+            "FROM user_settings WHERE user_id = ?",
+            (user_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        departure = date.fromisoformat(row[6]) if row[6] else None
+        return UserSettings(row[0], row[1], row[2], row[3], row[4], row[5], departure, bool(row[7]))
+
+    async def save_settings(self, settings: UserSettings) -> None:
+        await self.db.execute(
+            "INSERT INTO user_settings (user_id, chat_id, locale, timezone, quiet_start, quiet_end, departure, blocked) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id, "
+            "locale = excluded.locale, timezone = excluded.timezone, quiet_start = excluded.quiet_start, "
+            "quiet_end = excluded.quiet_end, departure = excluded.departure, blocked = excluded.blocked",
+            (
+                settings.user_id,
+                settings.chat_id,
+                settings.locale,
+                settings.timezone,
+                settings.quiet_start,
+                settings.quiet_end,
+                settings.departure.isoformat() if settings.departure else None,
+                int(settings.blocked),
+            ),
+        )
+        await self.db.commit()
+
+    # -- checklist --
+    async def get_checklist(self, user_id: int) -> tuple[str | None, list[ChecklistItem]]:
+        async with self.db.execute("SELECT procedure FROM checklists WHERE user_id = ?", (user_id,)) as cur:
+            row = await cur.fetchone()
+        async with self.db.execute(
+            "SELECT item_id, done, muted FROM checklist_items WHERE user_id = ? ORDER BY position", (user_id,)
+        ) as cur:
+            items = [ChecklistItem(item_id, bool(done), bool(muted)) async for item_id, done, muted in cur]
+        return (row[0] if row else None), items
+
+    async def replace_checklist(self, user_id: int, procedure: str, item_ids: list[str]) -> None:
+        _, old = await self.get_checklist(user_id)
+        kept = {i.item_id: i for i in old}
+        await self.db.execute("DELETE FROM checklist_items WHERE user_id = ?", (user_id,))
+        await self.db.executemany(
+            "INSERT INTO checklist_items (user_id, item_id, position, done, muted) VALUES (?, ?, ?, ?, ?)",
+            [
+                (
+                    user_id,
+                    item_id,
+                    pos,
+                    int(kept[item_id].done if item_id in kept else 0),
+                    int(item_id in kept and kept[item_id].muted),
+                )
+                for pos, item_id in enumerate(item_ids)
+            ],
+        )
+        await self.db.execute(
+            "INSERT INTO checklists (user_id, procedure) VALUES (?, ?) "
+            "ON CONFLICT (user_id) DO UPDATE SET procedure = excluded.procedure",
+            (user_id, procedure),
+        )
+        await self.db.commit()
+
+    async def set_item(
+        self, user_id: int, item_id: str, *, done: bool | None = None, muted: bool | None = None
+    ) -> bool:
+        changes = [(col, int(value)) for col, value in (("done", done), ("muted", muted)) if value is not None]
+        assignments = ", ".join(f"{col} = ?" for col, _ in changes)
+        cur = await self.db.execute(
+            f"UPDATE checklist_items SET {assignments} WHERE user_id = ? AND item_id = ?",
+            (*(v for _, v in changes), user_id, item_id),
+        )
+        await self.db.commit()
+        return cur.rowcount > 0
+
+    # -- reminders --
+    @staticmethod
+    def _reminders(rows: Iterable[Any]) -> list[Reminder]:
+        return [Reminder(*row) for row in rows]
+
+    async def add_reminder(
+        self, user_id: int, chat_id: int, kind: str, item_id: str | None, due_at: int, key: str
+    ) -> int | None:
+        cur = await self.db.execute(
+            "INSERT INTO reminders (user_id, chat_id, kind, item_id, due_at, key) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            (user_id, chat_id, kind, item_id, due_at, key),
+        )
+        await self.db.commit()
+        return cur.lastrowid if cur.rowcount else None
+
+    async def get_reminder(self, reminder_id: int) -> Reminder | None:
+        async with self.db.execute(f"SELECT {REMINDER_COLUMNS} FROM reminders WHERE id = ?", (reminder_id,)) as cur:
+            row = await cur.fetchone()
+        return Reminder(*row) if row else None
+
+    async def user_reminders(self, user_id: int, statuses: tuple[str, ...] = ("pending", "paused")) -> list[Reminder]:
+        marks = ",".join("?" * len(statuses))
+        async with self.db.execute(
+            f"SELECT {REMINDER_COLUMNS} FROM reminders WHERE user_id = ? AND status IN ({marks}) ORDER BY due_at",
+            (user_id, *statuses),
+        ) as cur:
+            return self._reminders(await cur.fetchall())
+
+    async def set_reminder_status(
+        self, reminder_id: int, status: str, *, due_at: int | None = None, error: str | None = None
+    ) -> None:
+        await self.db.execute(
+            "UPDATE reminders SET status = ?, due_at = COALESCE(?, due_at), last_error = ? WHERE id = ?",
+            (status, due_at, error, reminder_id),
+        )
+        await self.db.commit()
+
+    async def cancel_reminders(self, user_id: int, *, kind: str | None = None) -> int:
+        cur = await self.db.execute(
+            "UPDATE reminders SET status = 'cancelled' WHERE user_id = ? AND status IN ('pending', 'paused') "
+            "AND (? IS NULL OR kind = ?)",
+            (user_id, kind, kind),
+        )
+        await self.db.commit()
+        return cur.rowcount
+
+    async def claim_due(self, now: int, limit: int, stale_before: int) -> list[Reminder]:
+        # One statement, one transaction: a second scheduler sees these rows as claimed.
+        async with self.db.execute(
+            f"UPDATE reminders SET status = 'claimed', claimed_at = ?, attempts = attempts + 1 WHERE id IN ("
+            "SELECT id FROM reminders WHERE (status = 'pending' AND due_at <= ?) "
+            "OR (status = 'claimed' AND claimed_at < ?) ORDER BY due_at LIMIT ?) "
+            f"RETURNING {REMINDER_COLUMNS}",
+            (now, now, stale_before, limit),
+        ) as cur:
+            rows = await cur.fetchall()
+        await self.db.commit()
+        return sorted(self._reminders(rows), key=lambda r: (r.due_at, r.id))
+
+    async def pause_user_reminders(self, user_id: int) -> None:
+        await self.db.execute(
+            "UPDATE reminders SET status = 'paused' WHERE user_id = ? AND status IN ('pending', 'claimed')", (user_id,)
+        )
+        await self.db.execute("UPDATE user_settings SET blocked = 1 WHERE user_id = ?", (user_id,))
+        await self.db.commit()
+
+    async def resume_user_reminders(self, user_id: int, now: int) -> None:
+        await self.db.execute(
+            "UPDATE reminders SET status = 'pending', due_at = MAX(due_at, ?) WHERE user_id = ? AND status = 'paused'",
+            (now, user_id),
+        )
+        await self.db.execute("UPDATE user_settings SET blocked = 0 WHERE user_id = ?", (user_id,))
+        await self.db.commit()
+
     async def erase_user(self, user_id: int) -> None:
-        await self.db.execute("DELETE FROM user_data WHERE user_id = ?", (user_id,))
-        await self.db.execute("DELETE FROM conversations WHERE user_id = ?", (user_id,))
+        for table in ("user_data", "conversations", "user_settings", "checklists", "checklist_items", "reminders"):
+            await self.db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
         await self.db.commit()
