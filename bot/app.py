@@ -23,7 +23,7 @@ from conversations.wiring import build_handlers
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "checklist", "reminders", "settings", "language", "help", "quit", "deletemydata")
+COMMANDS = ("start", "checklist", "reminders", "share", "settings", "language", "help", "quit", "deletemydata")
 # Telegram picks the command list by the user's client language code.
 LANGUAGE_CODES = {"zh-Hans": "zh", "en": "en", "ja": "ja"}
 PERSIST_GROUP = 100  # runs after every other group

@@ -94,6 +94,18 @@ def answer(ud: dict[str, Any], question: str, value: str) -> None:
     ud.setdefault("asked", []).append(question)
 
 
+def apply(content: Content, ud: dict[str, Any], sel: dict[str, str]) -> State:
+    """Start the flow with these answers (a deep link), as if the user had tapped them."""
+    reset(ud)
+    for question in QUESTIONS:
+        if question in sel:
+            real_question = len(options(content, answers(ud), question)) > 1
+            answers(ud)[question] = sel[question]
+            if real_question:
+                ud.setdefault("asked", []).append(question)
+    return advance(content, ud)
+
+
 def advance(content: Content, ud: dict[str, Any]) -> State:
     """Fill in questions with a single option, stop at the first real question, else show the steps."""
     sel = answers(ud)

@@ -15,25 +15,26 @@ from telegram.ext import ConversationHandler
 from bot.context import AppContext
 from bot.screens import SCREEN_KEY, Screen, show
 from content.schema import LOCALES
-from conversations import flow, views
+from conversations import deeplinks, flow, sharing, views
 from conversations import reminder_handlers as rh
 from conversations.callbacks import Action, Callback, decode
 from conversations.common import chat_id, locale
 from conversations.locale import LOCALE_KEY
-from conversations.matching import MAX_MATCH_LENGTH, ProviderMatcher
+from conversations.matching import MAX_MATCH_LENGTH
 from conversations.states import State
 
 StateResult = State | int | None
 ButtonCallback = Callable[[Update, AppContext, Callback], Coroutine[Any, Any, StateResult]]
 HandlerCallback = Callable[[Update, AppContext], Coroutine[Any, Any, StateResult]]
-MATCHER_KEY = "provider_matcher"
 
 
 async def _show_current(update: Update, context: AppContext, *, new: bool = False) -> None:
     ticked: set[str] = set()
+    link = ""
     if flow.current_state(context.ud) is State.SUMMARY:
         ticked = {i for i, item in (await rh.checklist_of(update, context)).items() if item.done}
-    screen = views.current_screen(context.content, context.ud, locale(update, context), ticked)
+        link = sharing.link_for(context, flow.answers(context.ud))
+    screen = views.current_screen(context.content, context.ud, locale(update, context), ticked, link)
     await show(context, chat_id(update), screen, new=new)
 
 
@@ -101,8 +102,16 @@ def on_button(check: Check = _always) -> Callable[[ButtonCallback], HandlerCallb
 
 
 async def start(update: Update, context: AppContext) -> State:
-    flow.reset(context.ud)
-    state = flow.advance(context.content, context.ud)
+    """/start, or a deep link /start <payload> that opens a procedure directly."""
+    payload = context.args[0] if context.args else ""
+    sel = deeplinks.decode(payload, context.content) if payload else None
+    if payload and sel is None:
+        await _reply(update, context, "link_invalid")
+    if sel is not None:
+        state = await _entered(update, context, flow.apply(context.content, context.ud, sel))
+    else:
+        flow.reset(context.ud)
+        state = flow.advance(context.content, context.ud)
     await _show_current(update, context, new=True)
     return state
 
@@ -220,13 +229,6 @@ async def nothing_to_quit(update: Update, context: AppContext) -> None:
     await _reply(update, context, "nothing_to_quit")
 
 
-def _matcher(context: AppContext) -> ProviderMatcher:
-    matcher = context.bot_data.get(MATCHER_KEY)
-    if not isinstance(matcher, ProviderMatcher):
-        matcher = context.bot_data[MATCHER_KEY] = ProviderMatcher(context.content)
-    return matcher
-
-
 async def free_text(update: Update, context: AppContext) -> StateResult:
     """Text instead of a tap: jump to a named provider, or explain and show the current screen again."""
     message = update.effective_message
@@ -234,7 +236,7 @@ async def free_text(update: Update, context: AppContext) -> StateResult:
     if len(text) > MAX_MATCH_LENGTH:
         await _reply(update, context, "too_long")
         return None
-    match = _matcher(context).match(text)
+    match = sharing.matcher(context).match(text)
     if match is None:
         await _reply(update, context, "unknown_text")
         if "view" in context.ud and flow.is_valid(context.content, context.ud):

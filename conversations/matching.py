@@ -38,11 +38,18 @@ class ProviderMatcher:
         keywords.sort(key=lambda kv: len(kv[0]), reverse=True)
         self._patterns = [(_keyword_re(name), pid) for name, pid in keywords]
 
-    def match(self, text: str) -> Match | None:
+    def match_all(self, text: str) -> list[Match]:
+        """Every provider the text names, best (longest name) first."""
         if len(text) > MAX_MATCH_LENGTH:
-            return None
+            return []
         norm = normalize(text)
+        sim = "esim" if ESIM_RE.search(norm) else None
+        found: list[Match] = []
         for pattern, provider_id in self._patterns:
-            if pattern.search(norm):
-                return Match(provider_id, "esim" if ESIM_RE.search(norm) else None)
-        return None
+            if all(m.provider_id != provider_id for m in found) and pattern.search(norm):
+                found.append(Match(provider_id, sim))
+        return found
+
+    def match(self, text: str) -> Match | None:
+        matches = self.match_all(text)
+        return matches[0] if matches else None

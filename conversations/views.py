@@ -14,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.screens import Screen
 from content import Content
 from content.schema import LOCALES, PLACEHOLDER_RE, Procedure, Provider, Step
-from conversations import flow
+from conversations import deeplinks, flow
 from conversations.callbacks import Action, Callback
 from conversations.states import State
 
@@ -128,6 +128,15 @@ def _official(provider: Provider, proc: Procedure, locale: str) -> str:
     return f'<a href="{html.escape(link.url)}">{html.escape(link.label[locale])}</a>'
 
 
+def share_button(content: Content, sel: dict[str, str], locale: str) -> InlineKeyboardButton:
+    """Opens Telegram's chat picker with the inline query that finds exactly this procedure."""
+    return InlineKeyboardButton(content.text("btn_share", locale), switch_inline_query=deeplinks.encode(sel))
+
+
+def official_line(content: Content, provider: Provider, proc: Procedure, locale: str) -> str:
+    return escape_ui(content, "official_line", locale, link="\x00").replace("\x00", _official(provider, proc, locale))
+
+
 def step_screen(content: Content, ud: dict[str, Any], locale: str) -> Screen:
     sel = flow.answers(ud)
     provider = flow.provider_of(content, sel)
@@ -150,6 +159,7 @@ def step_screen(content: Content, ud: dict[str, Any], locale: str) -> Screen:
         note = html.escape(content.text("uncertain_note", locale, date=date, link="\x00"), quote=False)
         parts.append(note.replace("\x00", _official(provider, proc, locale)))
     parts.append(escape_ui(content, "sources_line", locale, links="\x00").replace("\x00", _sources(provider, step)))
+    parts.append(official_line(content, provider, proc, locale))
     nav = [button(content.text("btn_back", locale), *((Action.GO_STEP, str(index - 1)) if index else (Action.BACK,)))]
     if index + 1 < total:
         nav.append(button(content.text("btn_next", locale), Action.GO_STEP, str(index + 1)))
@@ -159,7 +169,7 @@ def step_screen(content: Content, ud: dict[str, Any], locale: str) -> Screen:
     rows = [
         nav,
         [button(toggle, Action.TOGGLE_DONE, str(index)), button(content.text("btn_remind", locale), Action.REMIND)],
-        [button(content.text("btn_restart", locale), Action.RESTART)],
+        [share_button(content, sel, locale), button(content.text("btn_restart", locale), Action.RESTART)],
     ]
     return Screen("\n\n".join(parts), InlineKeyboardMarkup(rows))
 
@@ -173,7 +183,7 @@ def _item_lines(content: Content, item_ids: list[str], done: set[str], locale: s
     return lines
 
 
-def summary_screen(content: Content, ud: dict[str, Any], locale: str, ticked: set[str]) -> Screen:
+def summary_screen(content: Content, ud: dict[str, Any], locale: str, ticked: set[str], link: str) -> Screen:
     """The last screen: steps done, the outstanding items (tickable here), the official page and date."""
     sel = flow.answers(ud)
     provider = flow.provider_of(content, sel)
@@ -190,10 +200,12 @@ def summary_screen(content: Content, ud: dict[str, Any], locale: str, ticked: se
     checked = html.escape(
         content.text("checked_note", locale, date=proc.checked_on.strftime(DATE_FORMAT), link="\x00"), quote=False
     ).replace("\x00", _official(provider, proc, locale))
+    shared = escape_ui(content, "share_link_line", locale, link=link)
     body = [escape_ui(content, "summary_title" if items else "summary_nothing_open", locale)]
     text = ""
     for detailed in (True, False):  # fall back to titles only if the details would not fit
-        text = "\n\n".join([*head, *body, *_item_lines(content, items, ticked, locale, detailed=detailed), checked])
+        lines = _item_lines(content, items, ticked, locale, detailed=detailed)
+        text = "\n\n".join([*head, *body, *lines, checked, shared])
         if len(text) <= MAX_TEXT:
             break
     rows = [
@@ -209,17 +221,19 @@ def summary_screen(content: Content, ud: dict[str, Any], locale: str, ticked: se
     if any(i not in ticked for i in items):
         rows.append([button(content.text("btn_remind", locale), Action.REMIND)])
     rows.append([button(content.text("btn_back", locale), Action.GO_STEP, str(len(steps) - 1))])
-    rows.append([button(content.text("btn_restart", locale), Action.RESTART)])
+    rows.append([share_button(content, sel, locale), button(content.text("btn_restart", locale), Action.RESTART)])
     return Screen(text, InlineKeyboardMarkup(rows))
 
 
-def current_screen(content: Content, ud: dict[str, Any], locale: str, ticked: set[str] | None = None) -> Screen:
-    """The screen for the user's flow; `ticked` (checklist items done) is needed on the summary only."""
+def current_screen(
+    content: Content, ud: dict[str, Any], locale: str, ticked: set[str] | None = None, link: str = ""
+) -> Screen:
+    """The screen for the user's flow; the summary also needs the ticked items and the share link."""
     view = flow.current_state(ud)
     if view is State.STEPS:
         return step_screen(content, ud, locale)
     if view is State.SUMMARY:
-        return summary_screen(content, ud, locale, ticked or set())
+        return summary_screen(content, ud, locale, ticked or set(), link)
     return question_screen(content, ud, locale, view.value)
 
 

@@ -13,6 +13,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
@@ -20,6 +21,7 @@ from telegram.warnings import PTBUserWarning
 
 from conversations import handlers as h
 from conversations import reminder_handlers as rh
+from conversations import sharing
 from conversations.callbacks import Action, pattern
 from conversations.states import State
 
@@ -77,6 +79,8 @@ def build_handlers() -> list[BaseHandler[Update, Any, Any]]:
         # Work everywhere, in or out of the flow.
         CommandHandler("help", h.help_command, filters=filters.ChatType.PRIVATE),
         CommandHandler("language", h.language_command, filters=filters.ChatType.PRIVATE),
+        CommandHandler("share", sharing.share_command, filters=filters.ChatType.PRIVATE),
+        InlineQueryHandler(sharing.inline_query),
         CallbackQueryHandler(h.choose_language, pattern=pattern(Action.LOCALE)),
         CallbackQueryHandler(h.noop, pattern=pattern(Action.NOOP)),
         # Checklist, reminders, settings: long-lived messages, checked against the database.

@@ -1,0 +1,125 @@
+"""Sharing a procedure: its deep link, /share with a QR code, and inline mode in any chat."""
+
+from __future__ import annotations
+
+import html
+from uuid import uuid4
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Update,
+)
+from telegram.helpers import create_deep_linked_url
+
+from bot.context import AppContext
+from bot.qr import qr_png
+from content import Content
+from content.schema import Procedure, Provider
+from conversations import deeplinks, flow
+from conversations.common import chat_id, locale
+from conversations.locale import locale_from_code
+from conversations.matching import ProviderMatcher
+from conversations.views import escape_ui, fill
+
+INLINE_CACHE_SECONDS = 300  # results change only with the content; personal because they follow the language
+MAX_RESULTS = 50  # Telegram's limit per answer
+MAX_QUERY = 256
+# What an empty inline query lists: the cancellations people ask about most.
+POPULAR = (
+    ("docomo", "esim", "online"),
+    ("au", "esim", "online"),
+    ("softbank", "physical", "shop"),
+    ("rakuten", "esim", "online"),
+    ("ahamo", "esim", "online"),
+    ("ymobile", "esim", "online"),
+    ("linemo", "esim", "online"),
+    ("uq_mobile", "physical", "online"),
+    ("prepaid_data_sim", "esim", "none"),
+)
+MATCHER_KEY = "provider_matcher"
+
+
+def link_for(context: AppContext, sel: dict[str, str]) -> str:
+    return create_deep_linked_url(context.bot.username, deeplinks.encode(sel))
+
+
+def matcher(context: AppContext) -> ProviderMatcher:
+    found = context.bot_data.get(MATCHER_KEY)
+    if not isinstance(found, ProviderMatcher):
+        found = context.bot_data[MATCHER_KEY] = ProviderMatcher(context.content)
+    return found
+
+
+async def share_command(update: Update, context: AppContext) -> None:
+    """The current procedure's link, and a QR code of it to show on a phone."""
+    sel = flow.answers(context.ud)
+    loc = locale(update, context)
+    proc = flow.procedure_of(context.content, sel)
+    message = update.effective_message
+    assert message is not None
+    if proc is None:
+        await message.reply_text(escape_ui(context.content, "share_nothing", loc))
+        return
+    link = link_for(context, sel)
+    caption = escape_ui(context.content, "share_caption", loc, title=proc.title[loc], link=link)
+    await context.bot.send_photo(chat_id(update), qr_png(link), caption=caption)
+
+
+def _card(content: Content, provider: Provider, proc: Procedure, sel: dict[str, str], loc: str) -> str:
+    official = provider.links[proc.official_link]
+    sim = content.text(f"sim_{sel['sim']}", loc)
+    anchor = f'<a href="{html.escape(official.url)}">{html.escape(official.label[loc])}</a>'
+    return "\n\n".join(
+        [
+            f"<b>{html.escape(proc.title[loc])}</b> · {html.escape(sim)}",
+            fill(proc.summary[loc], provider, loc),
+            escape_ui(content, "official_line", loc, link="\x00").replace("\x00", anchor),
+            escape_ui(content, "checked_on_line", loc, date=proc.checked_on.isoformat()),
+        ]
+    )
+
+
+def search(content: Content, finder: ProviderMatcher, query: str) -> list[dict[str, str]]:
+    """The procedures an inline query asks for: an exact payload, the providers it names, or the popular ones."""
+    query = query.strip()[:MAX_QUERY]
+    exact = deeplinks.decode(query, content)
+    if exact is not None:
+        return [exact]
+    if not query:
+        return [{"provider": p, "sim": s, "channel": c} for p, s, c in POPULAR if p in content.providers]
+    found: list[dict[str, str]] = []
+    for match in finder.match_all(query):
+        provider = content.providers[match.provider_id]
+        for sim in provider.sim_types():
+            if match.sim is not None and sim != match.sim and match.sim in provider.sim_types():
+                continue
+            found.extend({"provider": provider.id, "sim": sim, "channel": ch} for ch in provider.channels_for(sim))
+    return found[:MAX_RESULTS]
+
+
+async def inline_query(update: Update, context: AppContext) -> None:
+    query = update.inline_query
+    assert query is not None
+    loc = locale_from_code(query.from_user.language_code, context.services.settings.bot_default_locale)
+    content = context.content
+    results = []
+    for sel in search(content, matcher(context), query.query):
+        provider, proc = content.providers[sel["provider"]], flow.procedure_of(content, sel)
+        if proc is None:
+            continue
+        link = link_for(context, sel)
+        sim = content.text(f"sim_{sel['sim']}", loc)
+        open_button = InlineKeyboardButton(content.text("inline_open", loc), url=link)
+        results.append(
+            InlineQueryResultArticle(
+                id=deeplinks.encode(sel) or uuid4().hex,
+                title=f"{proc.title[loc]} · {sim}",
+                description=proc.summary[loc][:120],
+                input_message_content=InputTextMessageContent(_card(content, provider, proc, sel, loc)),
+                reply_markup=InlineKeyboardMarkup([[open_button]]),
+            )
+        )
+    await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True)
