@@ -266,6 +266,7 @@ async def test_commands_are_published_per_language(standin: StandIn, db: Path) -
             "start",
             "checklist",
             "reminders",
+            "share",
             "settings",
             "language",
             "help",

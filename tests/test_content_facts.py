@@ -1,0 +1,316 @@
+"""Facts that blog posts about cancelling Japanese SIMs get wrong, asserted on the shipped content in every locale.
+
+These tests read only the content bundled in this repository (`content/data`), never the research notes
+outside it, so they run on a clean clone.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from content import LOCALES, Content, load_content
+from content.loader import DATA_DIR
+from content.schema import PLACEHOLDER_RE, WEAK_SOURCE_KINDS, Procedure, Provider, Step, Text
+
+ESIM_STEP_IDS = {"esim_after", "esim_after_shop"}
+# The step on which the user actually sends the cancellation (online confirm, shop counter, posted form, ...).
+SUBMIT_STEP_IDS = {"confirm_online", "at_the_counter", "send_form", "fill_form", "term_form", "last_day"}
+STAY_VALUES = ("staying", "leaving", "abroad")
+AU_MNP_LINE = "0077-75470"
+
+
+@cache
+def _content() -> Content:
+    return load_content()
+
+
+def _providers() -> list[Provider]:
+    return list(_content().providers.values())
+
+
+def _procedures() -> list[tuple[Provider, Procedure]]:
+    return [(provider, proc) for provider in _providers() for proc in provider.procedures]
+
+
+def _id(pair: tuple[Provider, Procedure]) -> str:
+    return f"{pair[0].id}/{pair[1].id}"
+
+
+def _cancel_paths(proc: Procedure, sim: str) -> Iterator[dict[str, str]]:
+    """Every answer combination a user who wants to cancel can give for this procedure."""
+    questions = proc.questions()
+    stays = STAY_VALUES if "stay" in questions else (None,)
+    for stay in stays:
+        answers = {"sim": sim}
+        if "goal" in questions:
+            answers["goal"] = "cancel"
+        if stay is not None:
+            answers["stay"] = stay
+        yield answers
+
+
+def _texts(provider: Provider) -> Iterator[tuple[str, Text, Step | None]]:
+    """Every user-facing text of a provider, with the step it belongs to (if any)."""
+    yield "name", provider.name, None
+    if provider.note is not None:
+        yield "note", provider.note, None
+    for link_id, link in provider.links.items():
+        yield f"links.{link_id}", link.label, None
+    for phone_id, phone in provider.phones.items():
+        yield f"phones.{phone_id}", phone.label, None
+    for proc in provider.procedures:
+        yield f"{proc.id}.title", proc.title, None
+        yield f"{proc.id}.summary", proc.summary, None
+        for step in proc.steps:
+            yield f"{proc.id}.{step.id}", step.text, step
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.;:!?])\s+|[。；！？]", text) if s.strip()]
+
+
+# A sentence about deleting the eSIM that says, with a negation, that this does not cancel the contract.
+NOT_CANCELLED: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "en": (re.compile(r"delet", re.IGNORECASE), re.compile(r"\bdoes not cancel\b", re.IGNORECASE)),
+    "zh-Hans": (re.compile(r"删除"), re.compile(r"不会?(?:注销|解约)")),
+    "ja": (re.compile(r"削除"), re.compile(r"解約(?:され|に|は).*?(?:ません|ない|なく|ならず)")),
+}
+
+
+def _says_deleting_does_not_cancel(text: str, locale: str) -> bool:
+    deleting, not_cancelled = NOT_CANCELLED[locale]
+    return any(deleting.search(s) and not_cancelled.search(s) for s in _sentences(text))
+
+
+ESIM_PROCEDURES = [pair for pair in _procedures() if "esim" in pair[1].sim_types]
+
+
+@pytest.mark.parametrize("pair", ESIM_PROCEDURES, ids=_id)
+def test_esim_cancel_path_says_deleting_the_profile_does_not_cancel(pair: tuple[Provider, Procedure]) -> None:
+    provider, proc = pair
+    submitted_somewhere = False
+    for answers in _cancel_paths(proc, "esim"):
+        steps = proc.steps_for(answers)
+        ids = [s.id for s in steps]
+        esim_steps = [i for i, s in enumerate(steps) if s.id in ESIM_STEP_IDS]
+        assert esim_steps, f"{provider.id}/{proc.id} {answers}: no esim_after step on the cancel path: {ids}"
+        esim_index = esim_steps[-1]
+        for locale in LOCALES:
+            text = steps[esim_index].text[locale]
+            assert _says_deleting_does_not_cancel(text, locale), (
+                f"{provider.id}/{proc.id}.{steps[esim_index].id} ({locale}) does not say deleting the eSIM "
+                f"does not cancel: {text}"
+            )
+        submit = [i for i, s in enumerate(steps) if s.id in SUBMIT_STEP_IDS]
+        if submit:
+            submitted_somewhere = True
+            assert esim_index > max(submit), f"{provider.id}/{proc.id} {answers}: eSIM deleted before submitting: {ids}"
+    if proc.channel != "none":
+        assert submitted_somewhere, f"{provider.id}/{proc.id}: no step submits the cancellation on any cancel path"
+
+
+NOTHING_TO_CANCEL: dict[str, re.Pattern[str]] = {
+    "en": re.compile(r"nothing to cancel", re.IGNORECASE),
+    "zh-Hans": re.compile(r"没有需要解约|不用解约|不需要解约"),
+    "ja": re.compile(r"解約するものはありません|解約(?:は)?不要"),
+}
+PREPAID_ONLY = [p for p in _providers() if all(chans == ["none"] for chans in p.channels.values())]
+
+
+def test_prepaid_only_providers_exist() -> None:
+    assert {p.id for p in PREPAID_ONLY} >= {"bmobile_visitor", "ntt_com_prepaid", "prepaid_data_sim"}
+
+
+@pytest.mark.parametrize("provider", PREPAID_ONLY, ids=lambda p: p.id)
+def test_prepaid_cards_open_with_nothing_to_cancel(provider: Provider) -> None:
+    for proc in provider.procedures:
+        assert proc.channel == "none"
+        for sim in proc.sim_types:
+            first = proc.steps_for({"sim": sim})[0]
+            assert first.id == "nothing_to_cancel", f"{provider.id}/{proc.id} ({sim}) starts with {first.id}"
+            assert first.when is None
+            for locale in LOCALES:
+                assert NOTHING_TO_CANCEL[locale].search(first.text[locale]), (locale, first.text[locale])
+
+
+def test_au_mnp_line_is_never_presented_as_a_cancellation_line() -> None:
+    au = _content().providers["au"]
+    assert "phone" not in {c for chans in au.channels.values() for c in chans}
+    mnp_phones = {pid for pid, phone in au.phones.items() if phone.number == AU_MNP_LINE}
+    assert mnp_phones, "au's MNP line is expected to be declared (and labelled as the MNP line)"
+    for provider in _providers():
+        line_ids = {pid for pid, phone in provider.phones.items() if phone.number == AU_MNP_LINE}
+        for pid in line_ids:
+            for locale in LOCALES:
+                assert "MNP" in provider.phones[pid].label[locale], (provider.id, pid, locale)
+        for path, text, step in _texts(provider):
+            for locale in LOCALES:
+                value = text[locale]
+                assert AU_MNP_LINE not in value, f"{provider.id}.{path}: raw MNP number in text"
+                used = {arg for kind, arg in text.placeholders(locale) if kind == "phone"} & line_ids
+                if not used:
+                    continue
+                assert "MNP" in value, f"{provider.id}.{path} ({locale}) shows the MNP line without saying MNP"
+                if step is not None:
+                    assert step.when is not None
+                    assert step.when.goal == ["keep_number"], f"{provider.id}.{path}: MNP line on a cancel path"
+
+
+BANNED = ("t.me/", "telegram", "esim1088", "jx0703")
+# A social-media style handle; e-mail domains such as @docomo.ne.jp are allowed.
+HANDLE_RE = re.compile(r"(?<![\w.])@[A-Za-z][A-Za-z0-9_]{3,}(?![\w.@])")
+CONTENT_FILES = sorted(DATA_DIR.rglob("*.yaml"))
+
+
+def test_content_files_are_found() -> None:
+    names = {p.name for p in CONTENT_FILES}
+    assert {"items.yaml", "docomo.yaml", "en.yaml"} <= names
+
+
+@pytest.mark.parametrize("path", CONTENT_FILES, ids=lambda p: str(p.relative_to(DATA_DIR)))
+def test_no_telegram_links_handles_or_blog_promotions(path: Path) -> None:
+    raw = path.read_text(encoding="utf-8")
+    lowered = raw.lower()
+    for banned in BANNED:
+        assert banned not in lowered, f"{path.name} contains {banned!r}"
+    assert not HANDLE_RE.findall(raw), f"{path.name} contains handles: {HANDLE_RE.findall(raw)}"
+
+
+@pytest.mark.parametrize("provider", _providers(), ids=lambda p: p.id)
+def test_every_phone_placeholder_refers_to_a_sourced_phone(provider: Provider) -> None:
+    for pid, phone in provider.phones.items():
+        assert phone.sources, (provider.id, pid)
+        for ref in phone.sources:
+            assert ref in provider.sources, (provider.id, pid, ref)
+        if all(provider.sources[ref].kind in WEAK_SOURCE_KINDS for ref in phone.sources):
+            assert phone.uncertain, f"{provider.id}.phones.{pid} rests on weak sources but is not uncertain"
+    for path, text, _step in _texts(provider):
+        for locale in LOCALES:
+            for match in PLACEHOLDER_RE.finditer(text[locale]):
+                if match.group(1) == "phone":
+                    assert match.group(2) in provider.phones, f"{provider.id}.{path} ({locale}): {match.group(0)}"
+
+
+OFFICIAL_MARK = re.compile(r"官方|official|公式", re.IGNORECASE)
+THIRD_PARTY_MARK = re.compile(r"第三方|third-party|第三者", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("provider", _providers(), ids=lambda p: p.id)
+def test_every_provider_has_an_official_link_and_checked_on(provider: Provider) -> None:
+    assert isinstance(provider.checked_on, date)
+    link_ids = {provider.official_link, *(proc.official_link for proc in provider.procedures)}
+    for proc in provider.procedures:
+        # The date the bot shows must not be older than the check of any source the procedure cites.
+        refs = {*proc.sources, *(ref for step in proc.steps for ref in step.sources)}
+        newest = max(provider.sources[ref].checked_on for ref in refs)
+        assert proc.checked_on >= newest, (provider.id, proc.id, proc.checked_on, newest)
+    for link_id in link_ids:
+        link = provider.links[link_id]
+        weak = any(s.url == link.url and s.kind in WEAK_SOURCE_KINDS for s in provider.sources.values())
+        for locale in LOCALES:
+            label = link.label[locale]
+            if weak:
+                assert THIRD_PARTY_MARK.search(label), f"{provider.id}.{link_id} ({locale}) hides a third-party page"
+            else:
+                assert OFFICIAL_MARK.search(label), f"{provider.id}.{link_id} ({locale}) is not labelled official"
+
+
+KEEP_NUMBER_PROVIDERS = [p for p in _providers() if p.kind in ("major", "sub_brand", "mvno")]
+DO_NOT_CANCEL: dict[str, re.Pattern[str]] = {
+    "en": re.compile(r"\b(?:do not|don't) (?:cancel|terminate)\b", re.IGNORECASE),
+    "zh-Hans": re.compile(r"不要(?:先)?(?:注销|解约)"),
+    "ja": re.compile(r"解約しないで"),
+}
+
+
+@pytest.mark.parametrize("provider", KEEP_NUMBER_PROVIDERS, ids=lambda p: p.id)
+def test_keeping_the_number_means_porting_not_cancelling_first(provider: Provider) -> None:
+    for proc, sim in itertools.product(provider.procedures, provider.sim_types()):
+        if sim not in proc.sim_types:
+            continue
+        assert "goal" in proc.questions(), f"{provider.id}/{proc.id} never asks whether to keep the number"
+        for stay in STAY_VALUES if "stay" in proc.questions() else (None,):
+            answers = {"sim": sim, "goal": "keep_number", **({"stay": stay} if stay else {})}
+            steps = proc.steps_for(answers)
+            dont = next((s for s in steps if s.id == "mnp_dont_cancel"), None)
+            assert dont is not None, f"{provider.id}/{proc.id} {answers}: {[s.id for s in steps]}"
+            assert not {s.id for s in steps} & SUBMIT_STEP_IDS, f"{provider.id}/{proc.id}: cancels on keep path"
+            for locale in LOCALES:
+                assert DO_NOT_CANCEL[locale].search(dont.text[locale]), (provider.id, locale, dont.text[locale])
+
+
+# Channels blog posts get wrong: "UQ is phone-only", "au cancels on 0077-75470", "Y!mobile has no web route".
+NO_PHONE_CANCELLATION = [
+    *("docomo", "ahamo", "irumo", "au", "uq_mobile", "povo"),
+    *("softbank", "ymobile", "linemo", "rakuten", "iijmio", "mineo"),
+]
+
+
+@pytest.mark.parametrize("provider_id", NO_PHONE_CANCELLATION)
+def test_no_unconfirmed_phone_cancellation_channel(provider_id: str) -> None:
+    provider = _content().providers[provider_id]
+    offered = {c for chans in provider.channels.values() for c in chans}
+    assert "phone" not in offered
+    assert "online" in offered or provider_id == "softbank"  # SoftBank's web route is unresolved
+
+
+def test_ymobile_and_uq_can_be_cancelled_online_and_in_shops() -> None:
+    for provider_id in ("ymobile", "uq_mobile"):
+        provider = _content().providers[provider_id]
+        for sim in provider.sim_types():
+            assert {"online", "shop"} <= set(provider.channels_for(sim)), (provider_id, sim)
+
+
+def test_rakuten_last_month_is_billed_by_data_used_per_official_faq() -> None:
+    rakuten = _content().providers["rakuten"]
+    proc = rakuten.procedure_for("physical", "online")
+    assert proc is not None
+    step = next(s for s in proc.steps if s.id == "last_month")
+    assert not step.uncertain
+    assert any(
+        rakuten.sources[ref].kind == "official" and "network.mobile.rakuten.co.jp/faq/" in rakuten.sources[ref].url
+        for ref in step.sources
+    )
+    assert re.search(r"data used", step.text["en"])
+    assert "流量" in step.text["zh-Hans"]
+    assert "データ量" in step.text["ja"]
+    assert not re.search(r"\bin full\b|full month", step.text["en"], re.IGNORECASE)
+
+
+def test_linemo_fee_is_only_for_cancelling_in_the_joining_month() -> None:
+    linemo = _content().providers["linemo"]
+    step = next(s for p in linemo.procedures for s in p.steps if s.id == "fees")
+    assert step.uncertain
+    assert "same month" in step.text["en"]
+    assert "¥990" in step.text["en"]
+    assert "加入当月" in step.text["zh-Hans"]
+    assert "加入した月" in step.text["ja"]
+    for locale, year in (("en", r"\b(?:a|one|1) (?:whole )?year\b"), ("zh-Hans", r"一年|1 年"), ("ja", r"1年")):
+        assert not re.search(year, step.text[locale]), (locale, step.text[locale])
+
+
+def test_items_carry_sources_and_reminders_only_where_useful() -> None:
+    catalogue = _content().catalogue
+    for item_id in ("carrier_email", "check_login_before_leaving", "keep_return_receipt"):
+        assert item_id in catalogue.items, item_id
+        for ref in catalogue.items[item_id].sources:
+            assert ref in catalogue.sources
+    reminders = {item_id for item_id, item in catalogue.items.items() if item.follow_up_days is not None}
+    assert {"confirm_cancellation", "check_last_bill"} <= reminders  # only knowable after the cancellation
+    # Things to do while the line still works: a reminder days later would come too late.
+    before_cancelling = {"move_2fa_sms", "backup_data", "carrier_email", "check_login_before_leaving", "use_points"}
+    assert not reminders & before_cancelling, reminders & before_cancelling
+    uses = {use.id for _provider, proc in _procedures() for use in proc.items}
+    assert set(catalogue.items) <= uses, f"items never attached: {set(catalogue.items) - uses}"
+    rentals = [p for p in _providers() if p.kind == "pocket_wifi"]
+    assert rentals
+    for provider in rentals:
+        for proc in provider.procedures:
+            assert "keep_return_receipt" in proc.items_for({"sim": "physical"}), provider.id
