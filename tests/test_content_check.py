@@ -51,7 +51,7 @@ BROKEN: dict[str, tuple[Callable[[Any], None], str]] = {
     ),
     "unknown item": (
         lambda d: d["procedures"][1]["items"].append("pay_with_crypto"),
-        "providers/docomo.yaml: procedures[1].items[10]: unknown item id 'pay_with_crypto'",
+        "providers/docomo.yaml: procedures[1].items[11]: unknown item id 'pay_with_crypto'",
     ),
     "channel not offered": (
         lambda d: d["procedures"][1].update(channel="phone"),

@@ -123,6 +123,8 @@ async def test_share_button_carries_the_procedure_and_summary_shows_the_link(sta
         ("软银", "zh-hans", {"softbank-p-sh", "softbank-e-sh"}),
         ("ソフトバンク", "ja", {"softbank-p-sh", "softbank-e-sh"}),
         ("楽天モバイル", "ja", {"rakuten-p-on", "rakuten-e-on"}),
+        ("travel sim", "en", {"prepaid_data_sim-p-no", "prepaid_data_sim-e-no"}),
+        ("旅游卡", "zh-CN", {"prepaid_data_sim-p-no", "prepaid_data_sim-e-no"}),
     ],
 )
 async def test_inline_query_in_three_languages(
