@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -15,7 +16,7 @@ from content import ContentError, load_content
 log = logging.getLogger(__name__)
 
 NO_TOKEN_HELP = """\
-No TELEGRAM_BOT_TOKEN is set, so the bot cannot talk to Telegram.
+No TELEGRAM_BOT_TOKEN is set, so this starts the offline demo below.
 
 To run the real bot:
   1. Create a bot with @BotFather in Telegram and copy its token.
@@ -38,20 +39,39 @@ def _settings_or_exit() -> Settings:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="jpsim-bot", description=__doc__)
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument("--log-level", default=None, choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument("--demo", action="store_true", help="run the offline demo even when a token is set")
+    parser.add_argument("--script", type=Path, help="demo: replay these input lines instead of reading the terminal")
+    parser.add_argument(
+        "--fast-clock",
+        nargs="?",
+        type=float,
+        const=600.0,
+        default=None,
+        metavar="FACTOR",
+        help="demo: time runs FACTOR times faster (default 600: ten minutes a second), so reminders show up",
+    )
+    parser.add_argument("--lang", default="en", help="demo: the simulated user's Telegram language (en, zh-hans, ja)")
     args = parser.parse_args(argv)
 
     settings = _settings_or_exit()
-    configure_logging(getattr(logging, args.log_level), secrets=[settings.token or ""])
+    demo = args.demo or settings.token is None
+    # The demo's terminal is the user's chat: keep library chatter out of it unless asked for.
+    level = args.log_level or ("WARNING" if demo else "INFO")
+    configure_logging(getattr(logging, level), secrets=[settings.token or ""])
     try:
         content = load_content()
     except ContentError as exc:
         print(f"The content files have {len(exc.problems)} problem(s); run `python -m content check`.", file=sys.stderr)
         return 2
-    if settings.token is None:
-        print(NO_TOKEN_HELP)
-        return 0
-    from bot.runner import run_polling
+    if demo:
+        from bot import demo as offline
 
-    run_polling(settings, content)
+        if settings.token is None and args.script is None:
+            print(NO_TOKEN_HELP)
+        offline.main(settings, content, script=args.script, fast_clock=args.fast_clock, language=args.lang)
+        return 0
+    from bot.runner import run
+
+    run(settings, content)
     return 0

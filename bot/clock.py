@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -33,3 +34,15 @@ class ManualClock:
 
     def set(self, moment: datetime) -> None:
         self._now = moment.astimezone(UTC)
+
+
+class FastClock:
+    """Real time sped up by `factor` from the moment it is created (the demo's --fast-clock)."""
+
+    def __init__(self, factor: float, start: datetime | None = None) -> None:
+        self.factor = factor
+        self._start = start or datetime.now(UTC)
+        self._real_start = time.monotonic()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=(time.monotonic() - self._real_start) * self.factor)

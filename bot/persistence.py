@@ -16,6 +16,10 @@ from bot.storage import Storage
 
 UserData = dict[str, Any]
 
+# Exactly json.dumps(data, sort_keys=True), without building a new encoder on every call (~1 µs each, which
+# adds up when get_user_data encodes every stored user).
+_snapshot = json.JSONEncoder(sort_keys=True).encode
+
 
 class SqlitePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]]):
     def __init__(self, storage: Storage, update_interval: float = 60) -> None:
@@ -30,11 +34,11 @@ class SqlitePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]
     async def get_user_data(self) -> dict[int, UserData]:
         await self.storage.open()
         data = await self.storage.load_user_data()
-        self._written = {uid: json.dumps(d, sort_keys=True) for uid, d in data.items()}
+        self._written = {uid: _snapshot(d) for uid, d in data.items()}
         return data
 
     async def update_user_data(self, user_id: int, data: UserData) -> None:
-        encoded = json.dumps(data, sort_keys=True)
+        encoded = _snapshot(data)
         if self._written.get(user_id) == encoded or (not data and user_id not in self._written):
             return
         await self.storage.save_user_data(user_id, data)

@@ -1,6 +1,13 @@
-"""Run the bot for real: long polling against Telegram (or TELEGRAM_API_BASE_URL)."""
+"""Run the bot for real: long polling, or webhook mode when BOT_WEBHOOK_URL is set.
+
+Both stop cleanly on SIGINT and SIGTERM (python-telegram-bot's stop_signals): polling stops, in-flight
+updates finish, the persistence writes once more, and post_shutdown closes the database.
+"""
 
 from __future__ import annotations
+
+import signal
+from urllib.parse import urlsplit
 
 from telegram import Update
 
@@ -8,7 +15,20 @@ from bot.app import build_application
 from bot.settings import Settings
 from content import Content
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-def run_polling(settings: Settings, content: Content) -> None:
+
+def run(settings: Settings, content: Content) -> None:
     app = build_application(settings, content)
-    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    if settings.bot_webhook_url:
+        app.run_webhook(
+            listen=settings.bot_webhook_listen,
+            port=settings.bot_webhook_port,
+            url_path=urlsplit(settings.bot_webhook_url).path.lstrip("/"),
+            webhook_url=settings.bot_webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+            stop_signals=STOP_SIGNALS,
+        )
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES, stop_signals=STOP_SIGNALS)

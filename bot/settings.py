@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BeforeValidator, Field, SecretStr, field_validator
+from pydantic import BeforeValidator, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from content.schema import Locale
@@ -34,12 +35,43 @@ class Settings(BaseSettings):
     bot_default_locale: Locale = "zh-Hans"
     bot_reminder_interval: float = Field(default=30.0, gt=0)  # seconds between dispatcher runs
     bot_max_send_rate: float = Field(default=25.0, gt=0)  # messages per second, under Telegram's 30/s
+    # Webhook mode (production behind a reverse proxy): set the public URL and a secret token.
+    bot_webhook_url: str | None = None
+    bot_webhook_listen: str = "127.0.0.1"
+    bot_webhook_port: int = Field(default=8443, ge=1, le=65535)
+    bot_webhook_secret: SecretStr | None = None
     bot_admin_ids: Annotated[list[int], NoDecode, BeforeValidator(_split_ids)] = Field(default_factory=list)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
     def _blank_token_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("bot_webhook_url", "bot_webhook_secret", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("bot_webhook_url")
+    @classmethod
+    def _https_webhook(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must be the public http(s) URL Telegram posts updates to")
+        return value
+
+    @field_validator("bot_webhook_secret")
+    @classmethod
+    def _secret_chars(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram's secret_token: 1-256 characters of A-Z, a-z, 0-9, _ and -.
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("1-256 characters of letters, digits, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.bot_webhook_url and self.bot_webhook_secret is None:
+            raise ValueError("BOT_WEBHOOK_SECRET is required with BOT_WEBHOOK_URL")
+        return self
 
     @field_validator("telegram_api_base_url")
     @classmethod
@@ -61,6 +93,10 @@ class Settings(BaseSettings):
     @property
     def token(self) -> str | None:
         return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+
+    @property
+    def webhook_secret(self) -> str | None:
+        return self.bot_webhook_secret.get_secret_value() if self.bot_webhook_secret else None
 
     @property
     def file_base_url(self) -> str:

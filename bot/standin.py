@@ -200,6 +200,10 @@ class StandIn:
         return update_id
 
     def push_message(self, user: SimUser, text: str | None = None, **extra: Any) -> int:
+        return self.push_update(self.message_update(user, text, **extra))
+
+    def message_update(self, user: SimUser, text: str | None = None, **extra: Any) -> JsonDict:
+        """A message from the user, recorded in the chat but not queued: for webhook deliveries."""
         message: JsonDict = {
             "message_id": self._next_message_id(user.id),
             "date": int(time.time()),
@@ -213,7 +217,7 @@ class StandIn:
                 command = text.split()[0]
                 message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         self.messages[(user.id, message["message_id"])] = message
-        return self.push_update({"message": message})
+        return {"message": message}
 
     def push_callback(self, user: SimUser, message: JsonDict | None, data: str) -> tuple[int, str]:
         query_id = str(next(self._callback_ids))

@@ -15,6 +15,7 @@ from typing import Any
 from bot.app import build_application
 from bot.clock import Clock
 from bot.context import AppType
+from bot.lifecycle import polling
 from bot.settings import Settings
 from bot.standin import SimUser, StandIn
 from content import Content, load_content
@@ -44,23 +45,10 @@ def settings_for(standin: StandIn, db_path: Path, **overrides: Any) -> Settings:
 async def running_bot(
     standin: StandIn, db_path: Path, *, clock: Clock | None = None, **overrides: Any
 ) -> AsyncIterator[AppType]:
-    """Start the bot as `run_polling` does (initialize, post_init, start, poll) and stop it the same way."""
+    """The real Application, started as `run_polling` starts it, polling the stand-in."""
     app = build_application(settings_for(standin, db_path, **overrides), shared_content(), clock=clock)
-    try:
-        async with app:
-            assert app.post_init is not None
-            assert app.updater is not None
-            await app.post_init(app)
-            await app.start()
-            await app.updater.start_polling(poll_interval=0, timeout=1)
-            try:
-                yield app
-            finally:
-                await app.updater.stop()
-                await app.stop()
-    finally:
-        assert app.post_shutdown is not None
-        await app.post_shutdown(app)
+    async with polling(app):
+        yield app
 
 
 def buttons(message: dict[str, Any]) -> list[tuple[str, str]]:

@@ -129,8 +129,10 @@ class SqliteStorage(Storage):
         return int(row[0]) if row else 0
 
     async def load_user_data(self) -> dict[int, JsonDict]:
+        # fetchall: one hop to the connection's thread, not one per 64 rows (`async for`), which adds up at startup.
         async with self.db.execute("SELECT user_id, data FROM user_data") as cur:
-            return {int(uid): json.loads(data) async for uid, data in cur}
+            rows = await cur.fetchall()
+        return {int(uid): json.loads(data) for uid, data in rows}
 
     async def load_one_user_data(self, user_id: int) -> JsonDict | None:
         async with self.db.execute("SELECT data FROM user_data WHERE user_id = ?", (user_id,)) as cur:
@@ -150,7 +152,8 @@ class SqliteStorage(Storage):
 
     async def load_conversations(self, name: str) -> dict[ConversationKey, Any]:
         async with self.db.execute("SELECT key, state FROM conversations WHERE name = ?", (name,)) as cur:
-            return {tuple(json.loads(key)): json.loads(state) async for key, state in cur}
+            rows = await cur.fetchall()
+        return {tuple(json.loads(key)): json.loads(state) for key, state in rows}
 
     async def save_conversation(self, name: str, key: ConversationKey, state: Any) -> None:
         encoded_key = json.dumps(list(key))
