@@ -87,7 +87,11 @@ def build_application(
         .base_file_url(settings.file_base_url)
         .context_types(ContextTypes(context=AppContext))
         .persistence(SqlitePersistence(storage, update_interval=persistence_interval))
-        .rate_limiter(AIORateLimiter(overall_max_rate=settings.bot_max_send_rate, overall_time_period=1, max_retries=3))
+        .rate_limiter(
+            # One request per 1/rate seconds, not `rate` per second: a bucket of `rate` would allow a burst of
+            # twice the limit in the first second.
+            AIORateLimiter(overall_max_rate=1, overall_time_period=1 / settings.bot_max_send_rate, max_retries=3)
+        )
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 CLAIM_TIMEOUT = timedelta(minutes=5)  # longer than any send with the rate limiter's retries
 BATCH = 500
-CONCURRENT_SENDS = 50  # the rate limiter paces them; this only bounds open requests
+CONCURRENT_SENDS = 8  # the rate limiter paces them; this only bounds open requests
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(hours=1)
 

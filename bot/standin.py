@@ -166,6 +166,7 @@ class StandIn:
         self._confirmed = 0  # every update below this id was fetched by the bot
         self._changed = asyncio.Condition()
         self._server: HTTPServer | None = None
+        self._stopping = False
         self.port = 0
 
     # -- server --
@@ -181,12 +182,19 @@ class StandIn:
         self._server.add_sockets(sockets)
 
     async def stop(self) -> None:
+        self._stopping = True  # long polls answer now (empty), instead of failing when the server closes
+        await self._notify()
+        await asyncio.sleep(0)
         if self._server is not None:
             self._server.stop()
             await self._server.close_all_connections()
             self._server = None
 
     # -- what the user does --
+    def open_chat(self, chat_id: int) -> None:
+        """Make a chat known, as if its user had written to the bot (Telegram rejects unknown chats)."""
+        self._message_ids.setdefault(chat_id, itertools.count(1))
+
     def _next_message_id(self, chat_id: int) -> int:
         return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
 
@@ -300,7 +308,7 @@ class StandIn:
         timeout = float(params.get("timeout") or 0)
         async with self._changed:
             try:
-                await asyncio.wait_for(self._changed.wait_for(lambda: bool(self._updates)), timeout)
+                await asyncio.wait_for(self._changed.wait_for(lambda: bool(self._updates) or self._stopping), timeout)
             except TimeoutError:
                 return []
         limit = int(params.get("limit") or 100)
@@ -493,6 +501,8 @@ class _MethodHandler(RequestHandler):
             except ApiError as exc:
                 error = exc
         self.standin.record(Call(method, params, error is None, result if error is None else error.description))
+        if self.request.connection is None or self.request.connection.stream.closed():  # type: ignore[attr-defined]
+            return  # the client went away during a long poll (a stopped or killed bot): nobody to answer
         if error is None:
             self.finish({"ok": True, "result": result})
             return

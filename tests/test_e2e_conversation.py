@@ -242,7 +242,7 @@ async def test_group_chats_are_redirected_to_private(standin: StandIn, db: Path)
         user = SimUser(1012)
         chat = Chat(standin, app, user)
         group = {"id": -500, "type": "group", "title": "Friends"}
-        standin._message_ids.setdefault(-500, iter(range(1, 100)))  # type: ignore[arg-type]
+        standin.open_chat(-500)
         message = {
             "message_id": 1,
             "date": 0,
