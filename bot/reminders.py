@@ -22,7 +22,7 @@ from typing import Any
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import schedule
-from bot.context import SERVICES_KEY, Services
+from bot.context import Services
 from bot.storage.base import Reminder, Storage, UserSettings
 
 log = logging.getLogger(__name__)
@@ -155,8 +155,3 @@ class Dispatcher:
 def dispatcher_of(application: Any) -> Dispatcher:
     dispatcher: Dispatcher = application.bot_data["dispatcher"]
     return dispatcher
-
-
-def services_of(application: Any) -> Services:
-    services: Services = application.bot_data[SERVICES_KEY]
-    return services

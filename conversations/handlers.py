@@ -13,7 +13,7 @@ from telegram.error import BadRequest
 from telegram.ext import ConversationHandler
 
 from bot.context import AppContext
-from bot.screens import SCREEN_KEY, Screen, show
+from bot.screens import SCREEN_KEY, show
 from content.schema import LOCALES
 from conversations import deeplinks, flow, sharing, views
 from conversations import reminder_handlers as rh
@@ -288,10 +288,6 @@ async def choose_language(update: Update, context: AppContext) -> None:
     await query.edit_message_text(views.escape_ui(context.content, "language_set", callback.arg))
     if "view" in context.ud and SCREEN_KEY in context.ud and flow.is_valid(context.content, context.ud):
         await _show_current(update, context)
-
-
-def screen_for(update: Update, context: AppContext) -> Screen:
-    return views.current_screen(context.content, context.ud, locale(update, context))
 
 
 async def unknown_command(update: Update, context: AppContext) -> None:

@@ -137,12 +137,18 @@ def official_line(content: Content, provider: Provider, proc: Procedure, locale:
     return escape_ui(content, "official_line", locale, link="\x00").replace("\x00", _official(provider, proc, locale))
 
 
-def step_screen(content: Content, ud: dict[str, Any], locale: str) -> Screen:
+def _chosen(content: Content, ud: dict[str, Any]) -> tuple[dict[str, str], Provider, Procedure]:
+    """The answers, provider and procedure a step or summary screen shows (callers checked the flow is valid)."""
     sel = flow.answers(ud)
     provider = flow.provider_of(content, sel)
     proc = flow.procedure_of(content, sel)
     if provider is None or proc is None:
-        raise ValueError("step screen without a procedure")
+        raise ValueError("a procedure screen without a chosen procedure")
+    return sel, provider, proc
+
+
+def step_screen(content: Content, ud: dict[str, Any], locale: str) -> Screen:
+    sel, provider, proc = _chosen(content, ud)
     steps = proc.steps_for(sel)
     index = min(int(ud.get("step", 0)), len(steps) - 1)
     step = steps[index]
@@ -185,11 +191,7 @@ def _item_lines(content: Content, item_ids: list[str], done: set[str], locale: s
 
 def summary_screen(content: Content, ud: dict[str, Any], locale: str, ticked: set[str], link: str) -> Screen:
     """The last screen: steps done, the outstanding items (tickable here), the official page and date."""
-    sel = flow.answers(ud)
-    provider = flow.provider_of(content, sel)
-    proc = flow.procedure_of(content, sel)
-    if provider is None or proc is None:
-        raise ValueError("summary screen without a procedure")
+    sel, provider, proc = _chosen(content, ud)
     steps = proc.steps_for(sel)
     done = sum(1 for s in steps if s.id in ud.get("done", []))
     items = proc.items_for(sel)

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from bot.standin import StandIn
 from content.loader import DATA_DIR
+from tests.harness import TOKEN
 
 
 @pytest.fixture
@@ -17,3 +20,17 @@ def content_tree(tmp_path: Path) -> Path:
     (root / "providers").mkdir()
     shutil.copy(DATA_DIR / "providers" / "docomo.yaml", root / "providers" / "docomo.yaml")
     return root
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[StandIn]:
+    """A running local Bot API stand-in on 127.0.0.1."""
+    server = StandIn(TOKEN)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "bot.sqlite3"

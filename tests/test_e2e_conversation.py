@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.standin import SimUser, StandIn
-from tests.harness import TOKEN, Chat, running_bot, shared_content
+from tests.harness import Chat, running_bot, shared_content
 
 pytestmark = pytest.mark.asyncio
-
-
-@pytest.fixture
-async def standin() -> AsyncIterator[StandIn]:
-    server = StandIn(TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "bot.sqlite3"
 
 
 def ui(key: str, locale: str = "en", **values: object) -> str:

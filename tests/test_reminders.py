@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,24 +13,11 @@ from bot.reminders import CLAIM_TIMEOUT, dispatcher_of
 from bot.schedule import epoch
 from bot.standin import Fault, SimUser, StandIn
 from bot.storage import SqliteStorage
-from tests.harness import TOKEN, Chat, running_bot, shared_content
+from tests.harness import Chat, running_bot, shared_content
 
 pytestmark = pytest.mark.asyncio
 NOON_JST = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 QUIET_INTERVAL = 3600.0  # the JobQueue ticker runs once at start; tests dispatch by hand
-
-
-@pytest.fixture
-async def standin() -> AsyncIterator[StandIn]:
-    server = StandIn(TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "bot.sqlite3"
 
 
 def ui(key: str, **values: object) -> str:
@@ -54,6 +40,12 @@ async def walk_to_steps(chat: Chat) -> None:
     await chat.click(ui("channel_online"))
     await chat.click(ui("goal_cancel"))
     await chat.click(ui("stay_leaving"))
+
+
+async def ask_reminder(chat: Chat, preset: str) -> None:
+    """Remind me (from the live screen), then a preset in the picker that opens."""
+    await chat.click(ui("btn_remind"))
+    await chat.click(ui(preset), message=chat.last)
 
 
 def reminder_messages(standin: StandIn, user: int) -> list[dict[str, object]]:
@@ -135,8 +127,7 @@ async def test_snooze_stop_and_cancel(standin: StandIn, db: Path) -> None:
     async with running_bot(standin, db, clock=clock, bot_reminder_interval=QUIET_INTERVAL) as app:
         chat = Chat(standin, app, SimUser(2003))
         await walk_to_steps(chat)
-        await chat.click(ui("btn_remind"))
-        await chat.click(ui("preset_3h"), message=chat.last)
+        await ask_reminder(chat, "preset_3h")
         clock.advance(timedelta(hours=3))
         await dispatcher_of(app).run()
         message = reminder_messages(standin, 2003)[-1]
@@ -153,10 +144,8 @@ async def test_snooze_stop_and_cancel(standin: StandIn, db: Path) -> None:
         clock.advance(timedelta(hours=2))
         assert (await dispatcher_of(app).run()).sent == 0
         # "Stop these reminders" on a reminder cancels the user's pending reminders.
-        await chat.click(ui("btn_remind"))
-        await chat.click(ui("preset_3h"), message=chat.last)
-        await chat.click(ui("btn_remind"))
-        await chat.click(ui("preset_3d"), message=chat.last)
+        await ask_reminder(chat, "preset_3h")
+        await ask_reminder(chat, "preset_3d")
         clock.advance(timedelta(hours=3))
         await dispatcher_of(app).run()
         await chat.click(ui("btn_stop_all"), message=reminder_messages(standin, 2003)[-1])
@@ -168,8 +157,7 @@ async def test_time_zone_change_defers_a_reminder_into_new_quiet_hours(standin: 
     async with running_bot(standin, db, clock=clock, bot_reminder_interval=QUIET_INTERVAL) as app:
         chat = Chat(standin, app, SimUser(2004))
         await walk_to_steps(chat)
-        await chat.click(ui("btn_remind"))
-        await chat.click(ui("preset_3h"), message=chat.last)  # 15:00 JST = 06:00 UTC
+        await ask_reminder(chat, "preset_3h")  # 15:00 JST = 06:00 UTC
         await chat.send("/settings")
         menu = chat.last
         await chat.click(ui("btn_tz"), message=menu)
@@ -192,8 +180,7 @@ async def test_catch_up_after_downtime_sends_exactly_once(standin: StandIn, db: 
     async with running_bot(standin, db, clock=clock, bot_reminder_interval=QUIET_INTERVAL) as app:
         chat = Chat(standin, app, user)
         await walk_to_steps(chat)
-        await chat.click(ui("btn_remind"))
-        await chat.click(ui("preset_3h"), message=chat.last)
+        await ask_reminder(chat, "preset_3h")
     clock.advance(timedelta(days=2))  # the bot was down past the due time
     async with running_bot(standin, db, clock=clock, bot_reminder_interval=QUIET_INTERVAL) as app:
         await dispatcher_of(app).run()  # the start-up run (first=0) may already have sent it
@@ -210,8 +197,7 @@ async def test_restart_between_claim_and_send(standin: StandIn, db: Path) -> Non
     async with running_bot(standin, db, clock=clock, bot_reminder_interval=QUIET_INTERVAL) as app:
         chat = Chat(standin, app, SimUser(2006))
         await walk_to_steps(chat)
-        await chat.click(ui("btn_remind"))
-        await chat.click(ui("preset_3h"), message=chat.last)
+        await ask_reminder(chat, "preset_3h")
     # A process claims the due reminder and dies before sending it.
     clock.advance(timedelta(hours=3))
     storage = SqliteStorage(db)
@@ -232,8 +218,7 @@ async def test_blocked_user_is_paused_then_resumed(standin: StandIn, db: Path) -
     async with running_bot(standin, db, clock=clock, bot_reminder_interval=QUIET_INTERVAL) as app:
         chat = Chat(standin, app, SimUser(2007))
         await walk_to_steps(chat)
-        await chat.click(ui("btn_remind"))
-        await chat.click(ui("preset_3h"), message=chat.last)
+        await ask_reminder(chat, "preset_3h")
         standin.blocked.add(2007)
         clock.advance(timedelta(hours=3))
         report = await dispatcher_of(app).run()
@@ -258,8 +243,7 @@ async def test_retry_after_is_retried(standin: StandIn, db: Path) -> None:
         chat = Chat(standin, app, SimUser(2008))
         await walk_to_steps(chat)
         for preset in ("preset_3h", "preset_tm"):
-            await chat.click(ui("btn_remind"))
-            await chat.click(ui(preset), message=chat.last)
+            await ask_reminder(chat, preset)
         clock.advance(timedelta(hours=3))
         # One 429: the rate limiter waits retry_after and sends.
         standin.inject(Fault("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1, chat_id=2008))
@@ -283,8 +267,7 @@ async def test_network_errors_back_off(standin: StandIn, db: Path) -> None:
     async with running_bot(standin, db, clock=clock, bot_reminder_interval=QUIET_INTERVAL) as app:
         chat = Chat(standin, app, SimUser(2009))
         await walk_to_steps(chat)
-        await chat.click(ui("btn_remind"))
-        await chat.click(ui("preset_3h"), message=chat.last)
+        await ask_reminder(chat, "preset_3h")
         clock.advance(timedelta(hours=3))
         standin.inject(Fault("sendMessage", 502, "Bad Gateway", chat_id=2009))
         report = await dispatcher_of(app).run()
@@ -301,8 +284,7 @@ async def test_deletemydata_leaves_no_row(standin: StandIn, db: Path) -> None:
         other = Chat(standin, app, SimUser(2011))
         for c in (chat, other):
             await walk_to_steps(c)
-            await c.click(ui("btn_remind"))
-            await c.click(ui("preset_3h"), message=c.last)
+            await ask_reminder(c, "preset_3h")
         await chat.send("/settings")
         await chat.send("/deletemydata")
         prompt = chat.last

@@ -9,7 +9,7 @@ import signal
 import socket
 import sqlite3
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -45,14 +45,6 @@ async def wait_until(check: Callable[[], bool]) -> None:
     async with asyncio.timeout(WAIT_TIMEOUT):
         while not check():  # noqa: ASYNC110 - the effect happens in a subprocess
             await asyncio.sleep(0.02)
-
-
-@pytest.fixture
-async def standin() -> AsyncIterator[StandIn]:
-    server = StandIn(TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
 
 
 async def start_bot(tmp_path: Path, **env: str) -> asyncio.subprocess.Process:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -12,22 +11,9 @@ from telegram.helpers import create_deep_linked_url
 
 from bot.standin import SimUser, StandIn
 from conversations import deeplinks, flow
-from tests.harness import TOKEN, Chat, running_bot, shared_content
+from tests.harness import Chat, running_bot, shared_content
 
 pytestmark = pytest.mark.asyncio
-
-
-@pytest.fixture
-async def standin() -> AsyncIterator[StandIn]:
-    server = StandIn(TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "bot.sqlite3"
 
 
 def ui(key: str, locale: str = "en", **values: object) -> str:
