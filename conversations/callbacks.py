@@ -29,6 +29,7 @@ class Action(StrEnum):
     NOOP = "x"
     # checklist and reminders (buttons on long-lived messages: validated against the database)
     CHECK = "ck"  # toggle a checklist item: <item_id>
+    CHECKLIST = "cl"  # open the checklist from a step
     REMIND = "rm"  # open the reminder picker
     PRESET = "rp"  # 3h | tm | 3d | dep
     CALENDAR = "cal"  # show a month: <purpose r|d><yyyymm>

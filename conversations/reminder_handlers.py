@@ -105,6 +105,14 @@ async def checklist_command(update: Update, context: AppContext) -> None:
     await _reply(update, rv.checklist_screen(context.content, loc, key, items))
 
 
+async def checklist_button(update: Update, context: AppContext) -> None:
+    """The Checklist button on a step: the same message as /checklist, where items are ticked off."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await checklist_command(update, context)
+
+
 async def toggle_item(update: Update, context: AppContext) -> bool:
     """Tick an item off or undo it; returns False (and says so) when the user has no such item."""
     callback = _callback(update)

@@ -175,7 +175,8 @@ def step_screen(content: Content, ud: dict[str, Any], locale: str) -> Screen:
     rows = [
         nav,
         [button(toggle, Action.TOGGLE_DONE, str(index)), button(content.text("btn_remind", locale), Action.REMIND)],
-        [share_button(content, sel, locale), button(content.text("btn_restart", locale), Action.RESTART)],
+        [share_button(content, sel, locale), button(content.text("btn_checklist", locale), Action.CHECKLIST)],
+        [button(content.text("btn_restart", locale), Action.RESTART)],
     ]
     return Screen("\n\n".join(parts), InlineKeyboardMarkup(rows))
 

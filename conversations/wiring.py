@@ -89,6 +89,7 @@ def build_handlers() -> list[BaseHandler[Update, Any, Any]]:
         CommandHandler("settings", rh.settings_command, filters=filters.ChatType.PRIVATE),
         CommandHandler("deletemydata", rh.delete_command, filters=filters.ChatType.PRIVATE),
         CallbackQueryHandler(h.check_item, pattern=pattern(Action.CHECK)),
+        CallbackQueryHandler(rh.checklist_button, pattern=pattern(Action.CHECKLIST)),
         CallbackQueryHandler(rh.remind_me, pattern=pattern(Action.REMIND)),
         CallbackQueryHandler(rh.choose_preset, pattern=pattern(Action.PRESET)),
         CallbackQueryHandler(rh.show_calendar, pattern=pattern(Action.CALENDAR)),

@@ -94,6 +94,12 @@ async def test_checklist_summary_and_follow_ups(standin: StandIn, db: Path) -> N
         kinds = {(kind, item): due for kind, item, due, _ in reminders(db, 2002)}
         assert kinds[("follow_up", "confirm_cancellation")] == epoch(datetime(2026, 12, 4, 1, 0, tzinfo=UTC))
         assert kinds[("follow_up", "check_last_bill")] == epoch(datetime(2026, 12, 31, 1, 0, tzinfo=UTC))
+        # The checklist opens from a step too.
+        await chat.click(ui("btn_back"))
+        last_step = chat.screen
+        await chat.click(ui("btn_checklist"))
+        assert ui("checklist_title", procedure="Cancel docomo online (My docomo)") in chat.last["text"]
+        await chat.click(ui("btn_summary"), message=standin.messages[(2002, last_step["message_id"])])
         # Tick an item on the summary, then see it in /checklist.
         backup = shared_content().catalogue.items["backup_data"].title["en"]
         await chat.click(f"☐ {backup}")
