@@ -4,16 +4,32 @@ from __future__ import annotations
 
 import os
 import platform
-from pathlib import Path
+import sqlite3
+
+import aiosqlite
+import telegram
 
 
 def machine() -> str:
-    """CPU model, core count and Python version, for the line under each table."""
+    """CPU, cores, Python and the library versions the figures depend on, for the line under each table."""
+    model, cores = platform.processor() or platform.machine(), set()
     try:
-        lines = Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines()
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            physical = ""
+            for entry in cpuinfo:
+                key, _, value = (part.strip() for part in entry.partition(":"))
+                if key == "model name":
+                    model = value
+                elif key == "physical id":
+                    physical = value
+                elif key == "core id":
+                    cores.add((physical, value))
     except OSError:
-        lines = []
-    model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "")
+        pass
+    logical = os.cpu_count() or 0
+    core_text = f"{len(cores)} cores / {logical} logical CPUs" if cores else f"{logical} logical CPUs"
     return (
-        f"{model or platform.processor() or 'unknown CPU'}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        f"{model}, {core_text}, Python {platform.python_version()} ({platform.python_implementation()}), "
+        f"{platform.system()} {platform.release()}; python-telegram-bot {telegram.__version__}, "
+        f"aiosqlite {aiosqlite.__version__}, SQLite {sqlite3.sqlite_version}"
     )

@@ -95,7 +95,7 @@ async def claim_only(db: Path, total: int) -> float:
 async def dispatch(db: Path, rate: float, base_url: str) -> tuple[int, float]:
     """Send every due reminder through the real bot; returns (sent, seconds)."""
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         telegram_bot_token=SecretStr(TOKEN),
         telegram_api_base_url=base_url,
         bot_db_path=db,

@@ -47,7 +47,7 @@ class Users:
 
     def _data(self, screen: dict[str, object], action: str, arg: str | None) -> str:
         rows = screen["reply_markup"]["inline_keyboard"]  # type: ignore[index]
-        datas = [b["callback_data"] for row in rows for b in row if "callback_data" in b]
+        datas: list[str] = [b["callback_data"] for row in rows for b in row if "callback_data" in b]
         if arg is not None:
             return next(d for d in datas if d == f"v1|{action}|{arg}")
         # "go" buttons are Back (step - 1) and Next (step + 1): the walk always goes forward.

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardMarkup
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TimedOut
 
 from bot.context import AppContext
 
@@ -33,6 +33,11 @@ async def show(context: AppContext, chat_id: int, screen: Screen, *, new: bool =
             await context.bot.edit_message_text(
                 chat_id=chat_id, message_id=message_id, text=screen.text, reply_markup=screen.keyboard
             )
+            return
+        except TimedOut:
+            # Telegram may well have applied it. Raising would keep the conversation in its old state while
+            # the user sees the new screen; going on keeps both in step, and a double edit is harmless.
+            log.warning("editing screen %s in chat %s timed out; assuming it was applied", message_id, chat_id)
             return
         except BadRequest as exc:
             reason = exc.message.lower()

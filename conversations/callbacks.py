@@ -22,7 +22,7 @@ class Action(StrEnum):
     STAY = "y"
     GO_STEP = "go"
     SUMMARY = "sum"
-    TOGGLE_DONE = "d"
+    TOGGLE_DONE = "d"  # <step index>-<1 mark done | 0 mark not done>
     BACK = "b"
     RESTART = "r"
     LOCALE = "L"

@@ -13,15 +13,16 @@ from telegram.error import BadRequest
 from telegram.ext import ConversationHandler
 
 from bot.context import AppContext
+from bot.persistence import SqlitePersistence
 from bot.screens import SCREEN_KEY, show
 from content.schema import LOCALES
 from conversations import deeplinks, flow, sharing, views
 from conversations import reminder_handlers as rh
 from conversations.callbacks import Action, Callback, decode
-from conversations.common import chat_id, locale
+from conversations.common import chat_id, locale, user_id
 from conversations.locale import LOCALE_KEY
 from conversations.matching import MAX_MATCH_LENGTH
-from conversations.states import State
+from conversations.states import CONVERSATION_NAME, State
 
 StateResult = State | int | None
 ButtonCallback = Callable[[Update, AppContext, Callback], Coroutine[Any, Any, StateResult]]
@@ -35,6 +36,12 @@ async def _show_current(update: Update, context: AppContext, *, new: bool = Fals
         ticked = {i for i, item in (await rh.checklist_of(update, context)).items() if item.done}
         link = sharing.link_for(context, flow.answers(context.ud))
     screen = views.current_screen(context.content, context.ud, locale(update, context), ticked, link)
+    persistence = context.application.persistence
+    if isinstance(persistence, SqlitePersistence):
+        # The state this screen shows is the one the handler returns: State(view). Write it before showing.
+        uid = user_id(update)
+        key = (chat_id(update), uid)
+        await persistence.write_through(uid, context.ud, CONVERSATION_NAME, key, flow.current_state(context.ud))
     await show(context, chat_id(update), screen, new=new)
 
 
@@ -162,8 +169,20 @@ def _step_in_range(context: AppContext, callback: Callback) -> bool:
     return index is not None and 0 <= index < _steps_count(context)
 
 
+def _mark(callback: Callback) -> tuple[int | None, bool]:
+    """A Mark-done button's step index and the state it sets: `<index>-1` done, `<index>-0` not done."""
+    index, _, value = callback.arg.partition("-")
+    step = Callback(callback.action, index).index()
+    return (step, value == "1") if value in ("0", "1") else (None, False)
+
+
 def _is_current_step(context: AppContext, callback: Callback) -> bool:
-    return callback.index() == context.ud.get("step") and _step_in_range(context, callback)
+    step, _ = _mark(callback)
+    return (
+        step is not None
+        and step == context.ud.get("step")
+        and _step_in_range(context, Callback(callback.action, str(step)))
+    )
 
 
 @on_button(_step_in_range)
@@ -181,10 +200,12 @@ async def toggle_done(update: Update, context: AppContext, callback: Callback) -
     assert proc is not None  # is_valid and _is_current_step hold
     step_id = proc.steps_for(sel)[int(context.ud["step"])].id
     done: list[str] = context.ud.setdefault("done", [])
-    if step_id in done:
-        done.remove(step_id)
-    else:
+    # The button says what to set, not "toggle": tapping it again after a failed edit keeps the same result.
+    _, mark_done = _mark(callback)
+    if mark_done and step_id not in done:
         done.append(step_id)
+    elif not mark_done and step_id in done:
+        done.remove(step_id)
     await _show_current(update, context)
     return None
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# The persistent ConversationHandler's name: its states are stored under it.
+CONVERSATION_NAME = "cancel_flow"
+
 
 class State(StrEnum):
     PROVIDER = "provider"

@@ -174,7 +174,10 @@ def step_screen(content: Content, ud: dict[str, Any], locale: str) -> Screen:
     toggle = content.text("btn_mark_undone" if done else "btn_mark_done", locale)
     rows = [
         nav,
-        [button(toggle, Action.TOGGLE_DONE, str(index)), button(content.text("btn_remind", locale), Action.REMIND)],
+        [
+            button(toggle, Action.TOGGLE_DONE, f"{index}-{0 if done else 1}"),
+            button(content.text("btn_remind", locale), Action.REMIND),
+        ],
         [share_button(content, sel, locale), button(content.text("btn_checklist", locale), Action.CHECKLIST)],
         [button(content.text("btn_restart", locale), Action.RESTART)],
     ]

@@ -23,9 +23,7 @@ from conversations import handlers as h
 from conversations import reminder_handlers as rh
 from conversations import sharing
 from conversations.callbacks import Action, pattern
-from conversations.states import State
-
-CONVERSATION_NAME = "cancel_flow"
+from conversations.states import CONVERSATION_NAME, State
 
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 PRIVATE_TEXT = PRIVATE & filters.TEXT & ~filters.COMMAND

@@ -59,9 +59,6 @@ class Storage(ABC):
 
     # -- per-user state (python-telegram-bot's user_data) --
     @abstractmethod
-    async def load_user_data(self) -> dict[int, JsonDict]: ...
-
-    @abstractmethod
     async def load_one_user_data(self, user_id: int) -> JsonDict | None: ...
 
     @abstractmethod

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import aiosqlite
 
@@ -75,6 +77,30 @@ MIGRATIONS: Sequence[str] = (
 REMINDER_COLUMNS = "id, user_id, chat_id, kind, item_id, due_at, status, attempts"
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def transaction(
+    method: Callable[Concatenate[SqliteStorage, P], Coroutine[Any, Any, R]],
+) -> Callable[Concatenate[SqliteStorage, P], Coroutine[Any, Any, R]]:
+    """One write, all or nothing. The connection is shared by every coroutine (handlers, the reminder
+    dispatcher), so a lock keeps one coroutine's statements out of another's transaction."""
+
+    @functools.wraps(method)
+    async def wrapper(storage: SqliteStorage, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        async with storage._write_lock:
+            try:
+                result = await method(storage, *args, **kwargs)
+            except BaseException:
+                await storage.db.rollback()
+                raise
+            await storage.db.commit()
+            return result
+
+    return wrapper
+
+
 def _encode(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
@@ -89,6 +115,7 @@ class SqliteStorage(Storage):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._db: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -128,17 +155,12 @@ class SqliteStorage(Storage):
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
-    async def load_user_data(self) -> dict[int, JsonDict]:
-        # fetchall: one hop to the connection's thread, not one per 64 rows (`async for`), which adds up at startup.
-        async with self.db.execute("SELECT user_id, data FROM user_data") as cur:
-            rows = await cur.fetchall()
-        return {int(uid): json.loads(data) for uid, data in rows}
-
     async def load_one_user_data(self, user_id: int) -> JsonDict | None:
         async with self.db.execute("SELECT data FROM user_data WHERE user_id = ?", (user_id,)) as cur:
             row = await cur.fetchone()
         return json.loads(row[0]) if row else None
 
+    @transaction
     async def save_user_data(self, user_id: int, data: JsonDict) -> None:
         if data:
             await self.db.execute(
@@ -148,13 +170,13 @@ class SqliteStorage(Storage):
             )
         else:
             await self.db.execute("DELETE FROM user_data WHERE user_id = ?", (user_id,))
-        await self.db.commit()
 
     async def load_conversations(self, name: str) -> dict[ConversationKey, Any]:
         async with self.db.execute("SELECT key, state FROM conversations WHERE name = ?", (name,)) as cur:
             rows = await cur.fetchall()
         return {tuple(json.loads(key)): json.loads(state) for key, state in rows}
 
+    @transaction
     async def save_conversation(self, name: str, key: ConversationKey, state: Any) -> None:
         encoded_key = json.dumps(list(key))
         if state is None:
@@ -165,7 +187,6 @@ class SqliteStorage(Storage):
                 "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
                 (name, encoded_key, key_user_id(key), _encode(state)),
             )
-        await self.db.commit()
 
     # -- settings --
     async def get_settings(self, user_id: int) -> UserSettings | None:
@@ -180,6 +201,7 @@ class SqliteStorage(Storage):
         departure = date.fromisoformat(row[6]) if row[6] else None
         return UserSettings(row[0], row[1], row[2], row[3], row[4], row[5], departure, bool(row[7]))
 
+    @transaction
     async def save_settings(self, settings: UserSettings) -> None:
         await self.db.execute(
             "INSERT INTO user_settings (user_id, chat_id, locale, timezone, quiet_start, quiet_end, departure, blocked) "
@@ -197,7 +219,6 @@ class SqliteStorage(Storage):
                 int(settings.blocked),
             ),
         )
-        await self.db.commit()
 
     # -- checklist --
     async def get_checklist(self, user_id: int) -> tuple[str | None, list[ChecklistItem]]:
@@ -209,6 +230,7 @@ class SqliteStorage(Storage):
             items = [ChecklistItem(item_id, bool(done), bool(muted)) async for item_id, done, muted in cur]
         return (row[0] if row else None), items
 
+    @transaction
     async def replace_checklist(self, user_id: int, procedure: str, item_ids: list[str]) -> None:
         _, old = await self.get_checklist(user_id)
         kept = {i.item_id: i for i in old}
@@ -231,8 +253,8 @@ class SqliteStorage(Storage):
             "ON CONFLICT (user_id) DO UPDATE SET procedure = excluded.procedure",
             (user_id, procedure),
         )
-        await self.db.commit()
 
+    @transaction
     async def set_item(
         self, user_id: int, item_id: str, *, done: bool | None = None, muted: bool | None = None
     ) -> bool:
@@ -242,7 +264,6 @@ class SqliteStorage(Storage):
             f"UPDATE checklist_items SET {assignments} WHERE user_id = ? AND item_id = ?",
             (*(v for _, v in changes), user_id, item_id),
         )
-        await self.db.commit()
         return cur.rowcount > 0
 
     # -- reminders --
@@ -250,6 +271,7 @@ class SqliteStorage(Storage):
     def _reminders(rows: Iterable[Any]) -> list[Reminder]:
         return [Reminder(*row) for row in rows]
 
+    @transaction
     async def add_reminder(
         self, user_id: int, chat_id: int, kind: str, item_id: str | None, due_at: int, key: str
     ) -> int | None:
@@ -258,7 +280,6 @@ class SqliteStorage(Storage):
             "ON CONFLICT DO NOTHING",
             (user_id, chat_id, kind, item_id, due_at, key),
         )
-        await self.db.commit()
         return cur.lastrowid if cur.rowcount else None
 
     async def get_reminder(self, reminder_id: int) -> Reminder | None:
@@ -274,6 +295,7 @@ class SqliteStorage(Storage):
         ) as cur:
             return self._reminders(await cur.fetchall())
 
+    @transaction
     async def set_reminder_status(
         self, reminder_id: int, status: str, *, due_at: int | None = None, error: str | None = None
     ) -> None:
@@ -281,17 +303,17 @@ class SqliteStorage(Storage):
             "UPDATE reminders SET status = ?, due_at = COALESCE(?, due_at), last_error = ? WHERE id = ?",
             (status, due_at, error, reminder_id),
         )
-        await self.db.commit()
 
+    @transaction
     async def cancel_reminders(self, user_id: int, *, kind: str | None = None) -> int:
         cur = await self.db.execute(
             "UPDATE reminders SET status = 'cancelled' WHERE user_id = ? AND status IN ('pending', 'paused') "
             "AND (? IS NULL OR kind = ?)",
             (user_id, kind, kind),
         )
-        await self.db.commit()
         return cur.rowcount
 
+    @transaction
     async def claim_due(self, now: int, limit: int, stale_before: int) -> list[Reminder]:
         # One statement, one transaction: a second scheduler sees these rows as claimed.
         async with self.db.execute(
@@ -302,25 +324,24 @@ class SqliteStorage(Storage):
             (now, now, stale_before, limit),
         ) as cur:
             rows = await cur.fetchall()
-        await self.db.commit()
         return sorted(self._reminders(rows), key=lambda r: (r.due_at, r.id))
 
+    @transaction
     async def pause_user_reminders(self, user_id: int) -> None:
         await self.db.execute(
             "UPDATE reminders SET status = 'paused' WHERE user_id = ? AND status IN ('pending', 'claimed')", (user_id,)
         )
         await self.db.execute("UPDATE user_settings SET blocked = 1 WHERE user_id = ?", (user_id,))
-        await self.db.commit()
 
+    @transaction
     async def resume_user_reminders(self, user_id: int, now: int) -> None:
         await self.db.execute(
             "UPDATE reminders SET status = 'pending', due_at = MAX(due_at, ?) WHERE user_id = ? AND status = 'paused'",
             (now, user_id),
         )
         await self.db.execute("UPDATE user_settings SET blocked = 0 WHERE user_id = ?", (user_id,))
-        await self.db.commit()
 
+    @transaction
     async def erase_user(self, user_id: int) -> None:
         for table in ("user_data", "conversations", "user_settings", "checklists", "checklist_items", "reminders"):
             await self.db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
-        await self.db.commit()
