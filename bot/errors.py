@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.context import AppContext
 from conversations.common import locale
@@ -27,8 +27,13 @@ async def on_error(update: object, context: AppContext) -> None:
         )
     else:
         log.error("error outside an update: %r", error, exc_info=error)
-    if not isinstance(update, Update) or isinstance(error, Forbidden | RetryAfter | NetworkError):
-        return  # the user cannot be told (blocked, flooded or unreachable); nothing to add
+    # Blocked, flooded or unreachable: the user cannot be told. (BadRequest is a NetworkError in PTB, but the
+    # user can be reached and should hear that their tap did not work.)
+    unreachable = isinstance(error, Forbidden | RetryAfter) or (
+        isinstance(error, NetworkError) and not isinstance(error, BadRequest)
+    )
+    if not isinstance(update, Update) or unreachable:
+        return
     chat = update.effective_chat
     if chat is None or chat.type != chat.PRIVATE or context.user_data is None:
         return

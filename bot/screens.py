@@ -20,6 +20,15 @@ SCREEN_KEY = "screen"
 _REPLACE_ERRORS = ("message to edit not found", "message can't be edited", "message_id_invalid")
 
 
+def is_not_modified(exc: BadRequest) -> bool:
+    return "message is not modified" in exc.message.lower()
+
+
+def cannot_edit(exc: BadRequest) -> bool:
+    """The message is gone or too old to edit: show the screen as a new message instead."""
+    return any(reason in exc.message.lower() for reason in _REPLACE_ERRORS)
+
+
 @dataclass(frozen=True)
 class Screen:
     text: str  # HTML
@@ -40,10 +49,9 @@ async def show(context: AppContext, chat_id: int, screen: Screen, *, new: bool =
             log.warning("editing screen %s in chat %s timed out; assuming it was applied", message_id, chat_id)
             return
         except BadRequest as exc:
-            reason = exc.message.lower()
-            if "message is not modified" in reason:
+            if is_not_modified(exc):
                 return
-            if not any(r in reason for r in _REPLACE_ERRORS):
+            if not cannot_edit(exc):
                 raise
             log.info("screen %s in chat %s cannot be edited (%s); sending a new one", message_id, chat_id, exc.message)
     message = await context.bot.send_message(chat_id=chat_id, text=screen.text, reply_markup=screen.keyboard)

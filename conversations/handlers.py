@@ -14,7 +14,7 @@ from telegram.ext import ConversationHandler
 
 from bot.context import AppContext
 from bot.persistence import SqlitePersistence
-from bot.screens import SCREEN_KEY, show
+from bot.screens import SCREEN_KEY, is_not_modified, show
 from content.schema import LOCALES
 from conversations import deeplinks, flow, sharing, views
 from conversations import reminder_handlers as rh
@@ -70,7 +70,7 @@ async def expired(update: Update, context: AppContext) -> None:
         try:
             await query.edit_message_reply_markup(reply_markup=notice.keyboard)
         except BadRequest as exc:
-            if "not modified" not in exc.message.lower():
+            if not is_not_modified(exc):
                 await context.bot.send_message(chat_id(update), notice.text, reply_markup=notice.keyboard)
 
 

@@ -13,7 +13,7 @@ from telegram.ext import ConversationHandler
 from bot import schedule
 from bot.context import AppContext, Services
 from bot.reminders import schedule_reminder, user_settings
-from bot.screens import Screen
+from bot.screens import Screen, cannot_edit, is_not_modified
 from bot.storage.base import ChecklistItem, Reminder, UserSettings
 from conversations import flow
 from conversations import reminder_views as rv
@@ -32,13 +32,17 @@ async def _settings(update: Update, context: AppContext) -> UserSettings:
 
 
 async def _edit(update: Update, screen: Screen) -> None:
+    """Redraw the message the button was on; if it can no longer be edited, send the screen anew."""
     query = update.callback_query
     assert query is not None
     try:
         await query.edit_message_text(screen.text, reply_markup=screen.keyboard)
     except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
+        if is_not_modified(exc):
+            return
+        if not cannot_edit(exc):
             raise
+        await query.get_bot().send_message(chat_id(update), screen.text, reply_markup=screen.keyboard)
 
 
 async def _reply(update: Update, screen: Screen) -> None:

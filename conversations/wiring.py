@@ -25,8 +25,19 @@ from conversations import sharing
 from conversations.callbacks import Action, pattern
 from conversations.states import CONVERSATION_NAME, State
 
+# New messages only: an edited "/start" must not restart the flow (a filter replaces PTB's default, which
+# also accepts edits).
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 PRIVATE_TEXT = PRIVATE & filters.TEXT & ~filters.COMMAND
+
+
+class ChatlessCallbackHandler(CallbackQueryHandler[Any, Any]):
+    """Callback queries without a message (inline-mode messages, or forged): no chat to answer in."""
+
+    def check_update(self, update: object) -> bool:
+        return (
+            isinstance(update, Update) and update.callback_query is not None and update.callback_query.message is None
+        )
 
 
 def build_conversation() -> ConversationHandler[Any]:
@@ -47,7 +58,7 @@ def build_conversation() -> ConversationHandler[Any]:
             per_user=True,
             per_message=False,
             entry_points=[
-                CommandHandler("start", h.start, filters=filters.ChatType.PRIVATE),
+                CommandHandler("start", h.start, filters=PRIVATE),
                 CallbackQueryHandler(h.restart, pattern=pattern(Action.RESTART)),
                 MessageHandler(PRIVATE_TEXT, h.free_text),
                 # Ends the conversation too, so it must be able to run in every state.
@@ -63,7 +74,7 @@ def build_conversation() -> ConversationHandler[Any]:
                 State.SUMMARY: steps,
             },
             fallbacks=[
-                CommandHandler("quit", h.quit_flow),
+                CommandHandler("quit", h.quit_flow, filters=PRIVATE),
                 CallbackQueryHandler(h.back, pattern=pattern(Action.BACK)),
                 # Any other button in this state: an old screen's button or forged data.
                 CallbackQueryHandler(h.expired),
@@ -74,18 +85,20 @@ def build_conversation() -> ConversationHandler[Any]:
 def build_handlers() -> list[BaseHandler[Update, Any, Any]]:
     """All handlers of group 0, in dispatch order."""
     return [
+        # Buttons on messages sent through inline mode carry no chat (PTB #573): never ours to act on.
+        ChatlessCallbackHandler(h.expired),
         # Work everywhere, in or out of the flow.
-        CommandHandler("help", h.help_command, filters=filters.ChatType.PRIVATE),
-        CommandHandler("language", h.language_command, filters=filters.ChatType.PRIVATE),
-        CommandHandler("share", sharing.share_command, filters=filters.ChatType.PRIVATE),
+        CommandHandler("help", h.help_command, filters=PRIVATE),
+        CommandHandler("language", h.language_command, filters=PRIVATE),
+        CommandHandler("share", sharing.share_command, filters=PRIVATE),
         InlineQueryHandler(sharing.inline_query),
         CallbackQueryHandler(h.choose_language, pattern=pattern(Action.LOCALE)),
         CallbackQueryHandler(h.noop, pattern=pattern(Action.NOOP)),
         # Checklist, reminders, settings: long-lived messages, checked against the database.
-        CommandHandler("checklist", rh.checklist_command, filters=filters.ChatType.PRIVATE),
-        CommandHandler("reminders", rh.reminders_command, filters=filters.ChatType.PRIVATE),
-        CommandHandler("settings", rh.settings_command, filters=filters.ChatType.PRIVATE),
-        CommandHandler("deletemydata", rh.delete_command, filters=filters.ChatType.PRIVATE),
+        CommandHandler("checklist", rh.checklist_command, filters=PRIVATE),
+        CommandHandler("reminders", rh.reminders_command, filters=PRIVATE),
+        CommandHandler("settings", rh.settings_command, filters=PRIVATE),
+        CommandHandler("deletemydata", rh.delete_command, filters=PRIVATE),
         CallbackQueryHandler(h.check_item, pattern=pattern(Action.CHECK)),
         CallbackQueryHandler(rh.checklist_button, pattern=pattern(Action.CHECKLIST)),
         CallbackQueryHandler(rh.remind_me, pattern=pattern(Action.REMIND)),
@@ -103,7 +116,7 @@ def build_handlers() -> list[BaseHandler[Update, Any, Any]]:
         MessageHandler(filters.ChatType.GROUPS & filters.COMMAND & filters.UpdateType.MESSAGE, h.private_only),
         build_conversation(),
         # Outside a flow.
-        CommandHandler("quit", h.nothing_to_quit, filters=filters.ChatType.PRIVATE),
+        CommandHandler("quit", h.nothing_to_quit, filters=PRIVATE),
         CallbackQueryHandler(h.expired),
         MessageHandler(PRIVATE & filters.COMMAND, h.unknown_command),
         MessageHandler(PRIVATE & ~filters.TEXT, h.unsupported),
