@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardMarkup
+from telegram import CallbackQuery, InlineKeyboardMarkup
 from telegram.error import BadRequest, TimedOut
 
 from bot.context import AppContext
@@ -56,3 +56,16 @@ async def show(context: AppContext, chat_id: int, screen: Screen, *, new: bool =
             log.info("screen %s in chat %s cannot be edited (%s); sending a new one", message_id, chat_id, exc.message)
     message = await context.bot.send_message(chat_id=chat_id, text=screen.text, reply_markup=screen.keyboard)
     context.ud[SCREEN_KEY] = message.message_id
+
+
+async def redraw(query: CallbackQuery, chat_id: int, screen: Screen) -> None:
+    """Redraw the message a button was on; when it can no longer be edited (deleted, too old), send the
+    screen as a new message instead."""
+    try:
+        await query.edit_message_text(screen.text, reply_markup=screen.keyboard)
+    except BadRequest as exc:
+        if is_not_modified(exc):
+            return
+        if not cannot_edit(exc):
+            raise
+        await query.get_bot().send_message(chat_id, screen.text, reply_markup=screen.keyboard)

@@ -14,7 +14,7 @@ from telegram.ext import ConversationHandler
 
 from bot.context import AppContext
 from bot.persistence import SqlitePersistence
-from bot.screens import SCREEN_KEY, is_not_modified, show
+from bot.screens import SCREEN_KEY, is_not_modified, redraw, show
 from content.schema import LOCALES
 from conversations import deeplinks, flow, sharing, views
 from conversations import reminder_handlers as rh
@@ -306,7 +306,7 @@ async def choose_language(update: Update, context: AppContext) -> None:
     context.ud[LOCALE_KEY] = callback.arg
     await rh.sync_locale(update, context)
     await query.answer()
-    await query.edit_message_text(views.escape_ui(context.content, "language_set", callback.arg))
+    await redraw(query, chat_id(update), views.notice(context.content, callback.arg, "language_set"))
     if "view" in context.ud and SCREEN_KEY in context.ud and flow.is_valid(context.content, context.ud):
         await _show_current(update, context)
 

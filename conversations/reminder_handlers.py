@@ -7,18 +7,18 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from telegram import Update
-from telegram.error import BadRequest
 from telegram.ext import ConversationHandler
 
 from bot import schedule
 from bot.context import AppContext, Services
 from bot.reminders import schedule_reminder, user_settings
-from bot.screens import Screen, cannot_edit, is_not_modified
+from bot.screens import Screen, redraw
 from bot.storage.base import ChecklistItem, Reminder, UserSettings
 from conversations import flow
 from conversations import reminder_views as rv
 from conversations.callbacks import Callback, decode
 from conversations.common import chat_id, locale, user_id
+from conversations.views import notice
 
 FOLLOW_UP = "follow_up"
 USER = "user"
@@ -32,17 +32,9 @@ async def _settings(update: Update, context: AppContext) -> UserSettings:
 
 
 async def _edit(update: Update, screen: Screen) -> None:
-    """Redraw the message the button was on; if it can no longer be edited, send the screen anew."""
     query = update.callback_query
     assert query is not None
-    try:
-        await query.edit_message_text(screen.text, reply_markup=screen.keyboard)
-    except BadRequest as exc:
-        if is_not_modified(exc):
-            return
-        if not cannot_edit(exc):
-            raise
-        await query.get_bot().send_message(chat_id(update), screen.text, reply_markup=screen.keyboard)
+    await redraw(query, chat_id(update), screen)
 
 
 async def _reply(update: Update, screen: Screen) -> None:
@@ -104,7 +96,7 @@ async def checklist_command(update: Update, context: AppContext) -> None:
     key, items = await context.services.storage.get_checklist(user_id(update))
     loc = locale(update, context)
     if key is None:
-        await _reply(update, rv.notice(context.content, loc, "remind_no_checklist"))
+        await _reply(update, notice(context.content, loc, "remind_no_checklist"))
         return
     await _reply(update, rv.checklist_screen(context.content, loc, key, items))
 
@@ -171,10 +163,10 @@ async def _confirm(update: Update, context: AppContext, settings: UserSettings, 
     assert query is not None
     await query.answer()
     if when is None:
-        await _edit(update, rv.notice(context.content, loc, "remind_exists"))
+        await _edit(update, notice(context.content, loc, "remind_exists"))
         return
     shown = schedule.format_local(when, settings)
-    await _edit(update, rv.notice(context.content, loc, "remind_set", when=shown, tz=settings.timezone))
+    await _edit(update, notice(context.content, loc, "remind_set", when=shown, tz=settings.timezone))
 
 
 async def choose_preset(update: Update, context: AppContext) -> None:
@@ -279,7 +271,7 @@ async def reminder_done(update: Update, context: AppContext) -> None:
     settings = await _settings(update, context)
     rendered = await render_reminder(context.services, settings, reminder)
     if rendered is None:
-        await _edit(update, rv.notice(context.content, loc, "remind_nothing_open"))
+        await _edit(update, notice(context.content, loc, "remind_nothing_open"))
     else:
         text, keyboard = rendered
         await _edit(update, Screen(text, keyboard))  # type: ignore[arg-type]
@@ -307,7 +299,7 @@ async def snooze(update: Update, context: AppContext) -> None:
     assert query is not None
     await query.answer()
     shown = schedule.format_local(when or schedule.after_quiet_hours(due, settings), settings)
-    await _edit(update, rv.notice(context.content, locale(update, context), "snoozed", when=shown))
+    await _edit(update, notice(context.content, locale(update, context), "snoozed", when=shown))
 
 
 async def stop(update: Update, context: AppContext) -> None:
@@ -326,7 +318,7 @@ async def stop(update: Update, context: AppContext) -> None:
     query = update.callback_query
     assert query is not None
     await query.answer()
-    await _edit(update, rv.notice(context.content, locale(update, context), "stopped"))
+    await _edit(update, notice(context.content, locale(update, context), "stopped"))
 
 
 # -- /reminders --
@@ -437,12 +429,12 @@ async def delete_confirmed(update: Update, context: AppContext) -> int | None:
         return None
     await query.answer()
     if callback.arg == "no":
-        await _edit(update, rv.notice(context.content, loc, "delete_kept"))
+        await _edit(update, notice(context.content, loc, "delete_kept"))
         return None
     uid = user_id(update)
     await context.services.storage.erase_user(uid)
     context.application.drop_user_data(uid)
-    await _edit(update, rv.notice(context.content, loc, "deleted"))
+    await _edit(update, notice(context.content, loc, "deleted"))
     return ConversationHandler.END
 
 

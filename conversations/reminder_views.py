@@ -188,7 +188,3 @@ def delete_screen(content: Content, locale: str) -> Screen:
         [button(content.text("btn_delete_no", locale), Action.DELETE, "no")],
     ]
     return Screen(escape_ui(content, "delete_prompt", locale), InlineKeyboardMarkup(rows))
-
-
-def notice(content: Content, locale: str, key: str, **values: object) -> Screen:
-    return Screen(escape_ui(content, key, locale, **values), InlineKeyboardMarkup([]))

@@ -249,6 +249,11 @@ def language_screen(content: Content, locale: str) -> Screen:
     return Screen(escape_ui(content, "language_prompt", locale), InlineKeyboardMarkup(rows))
 
 
+def notice(content: Content, locale: str, key: str, **values: object) -> Screen:
+    """A short text without buttons."""
+    return Screen(escape_ui(content, key, locale, **values), InlineKeyboardMarkup([]))
+
+
 def restart_screen(content: Content, locale: str, key: str) -> Screen:
     """A short notice with only a Start-over button (expired buttons, errors)."""
     return Screen(
