@@ -191,14 +191,6 @@ class BotProcess:
 
 
 @pytest.fixture
-async def standin() -> AsyncIterator[StandIn]:
-    server = StandIn(TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 async def bots(standin: StandIn, tmp_path: Path) -> AsyncIterator[Callable[..., BotProcess]]:
     """Makes bot processes for this test; whatever still runs at the end is killed (by its pid)."""
     made: list[BotProcess] = []

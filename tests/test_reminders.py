@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.clock import ManualClock
+from bot.context import AppType
 from bot.reminders import CLAIM_TIMEOUT, dispatcher_of
 from bot.schedule import epoch
 from bot.standin import Fault, SimUser, StandIn
@@ -46,6 +49,17 @@ async def ask_reminder(chat: Chat, preset: str) -> None:
     """Remind me (from the live screen), then a preset in the picker that opens."""
     await chat.click(ui("btn_remind"))
     await chat.click(ui(preset), message=chat.last)
+
+
+@asynccontextmanager
+async def reminded(standin: StandIn, db: Path, user: int) -> AsyncIterator[tuple[AppType, Chat, ManualClock]]:
+    """A bot at noon in Tokyo whose user walked to the steps and asked for a reminder in 3 hours."""
+    clock = ManualClock(NOON_JST)
+    async with running_bot(standin, db, clock=clock, bot_reminder_interval=QUIET_INTERVAL) as app:
+        chat = Chat(standin, app, SimUser(user))
+        await walk_to_steps(chat)
+        await ask_reminder(chat, "preset_3h")
+        yield app, chat, clock
 
 
 def reminder_messages(standin: StandIn, user: int) -> list[dict[str, object]]:
@@ -129,11 +143,7 @@ async def test_checklist_summary_and_follow_ups(standin: StandIn, db: Path) -> N
 
 
 async def test_snooze_stop_and_cancel(standin: StandIn, db: Path) -> None:
-    clock = ManualClock(NOON_JST)
-    async with running_bot(standin, db, clock=clock, bot_reminder_interval=QUIET_INTERVAL) as app:
-        chat = Chat(standin, app, SimUser(2003))
-        await walk_to_steps(chat)
-        await ask_reminder(chat, "preset_3h")
+    async with reminded(standin, db, 2003) as (app, chat, clock):
         clock.advance(timedelta(hours=3))
         await dispatcher_of(app).run()
         message = reminder_messages(standin, 2003)[-1]
@@ -199,11 +209,8 @@ async def test_catch_up_after_downtime_sends_exactly_once(standin: StandIn, db: 
 
 
 async def test_restart_between_claim_and_send(standin: StandIn, db: Path) -> None:
-    clock = ManualClock(NOON_JST)
-    async with running_bot(standin, db, clock=clock, bot_reminder_interval=QUIET_INTERVAL) as app:
-        chat = Chat(standin, app, SimUser(2006))
-        await walk_to_steps(chat)
-        await ask_reminder(chat, "preset_3h")
+    async with reminded(standin, db, 2006) as (_, _, clock):
+        pass
     # A process claims the due reminder and dies before sending it.
     clock.advance(timedelta(hours=3))
     storage = SqliteStorage(db)
@@ -220,11 +227,7 @@ async def test_restart_between_claim_and_send(standin: StandIn, db: Path) -> Non
 
 
 async def test_blocked_user_is_paused_then_resumed(standin: StandIn, db: Path) -> None:
-    clock = ManualClock(NOON_JST)
-    async with running_bot(standin, db, clock=clock, bot_reminder_interval=QUIET_INTERVAL) as app:
-        chat = Chat(standin, app, SimUser(2007))
-        await walk_to_steps(chat)
-        await ask_reminder(chat, "preset_3h")
+    async with reminded(standin, db, 2007) as (app, chat, clock):
         standin.blocked.add(2007)
         clock.advance(timedelta(hours=3))
         report = await dispatcher_of(app).run()
@@ -269,11 +272,7 @@ async def test_retry_after_is_retried(standin: StandIn, db: Path) -> None:
 
 
 async def test_network_errors_back_off(standin: StandIn, db: Path) -> None:
-    clock = ManualClock(NOON_JST)
-    async with running_bot(standin, db, clock=clock, bot_reminder_interval=QUIET_INTERVAL) as app:
-        chat = Chat(standin, app, SimUser(2009))
-        await walk_to_steps(chat)
-        await ask_reminder(chat, "preset_3h")
+    async with reminded(standin, db, 2009) as (app, _, clock):
         clock.advance(timedelta(hours=3))
         standin.inject(Fault("sendMessage", 502, "Bad Gateway", chat_id=2009))
         report = await dispatcher_of(app).run()
