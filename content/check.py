@@ -81,6 +81,8 @@ def _provider_problems(provider: Provider, content: Content, file: str) -> Itera
         yield Problem(file, "parent", f"unknown provider {provider.parent!r}")
     if provider.official_link not in provider.links:
         yield Problem(file, "official_link", f"unknown link id {provider.official_link!r}")
+    elif not provider.links[provider.official_link].official:
+        yield Problem(file, "official_link", "must be an official page (the link is marked official: false)")
     for ref in provider.provider_sources:
         if ref not in provider.sources:
             yield Problem(file, "provider_sources", f"unknown source id {ref!r}")
@@ -124,6 +126,8 @@ def _provider_problems(provider: Provider, content: Content, file: str) -> Itera
             covered[(sim, proc.channel)] = proc.id
         if proc.official_link not in provider.links:
             yield Problem(file, f"{path}.official_link", f"unknown link id {proc.official_link!r}")
+        elif not provider.links[proc.official_link].official:
+            yield Problem(file, f"{path}.official_link", "must be an official page (the link is marked official: false)")
         for ref in proc.sources:
             if ref not in provider.sources:
                 yield Problem(file, f"{path}.sources", f"unknown source id {ref!r}")

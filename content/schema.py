@@ -113,10 +113,11 @@ class Source(Strict):
 
 
 class Link(Strict):
-    """An official page users may open; shown as a link, so it is its own source."""
+    """A page users may open; shown as a link, so it is its own source."""
 
     url: Url
     label: Text
+    official: bool = True  # the provider's (or its parent company's) own page; false for anything else
 
 
 class Phone(Strict):

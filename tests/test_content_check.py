@@ -69,6 +69,10 @@ BROKEN: dict[str, tuple[Callable[[Any], None], str]] = {
         lambda d: d["procedures"][0]["steps"][6].update(sources=["my_blog"]),
         "providers/docomo.yaml: procedures[0].steps[6].sources: unknown source id 'my_blog'",
     ),
+    "official link to a non-official page": (
+        lambda d: d["links"]["cancel_page"].update(official=False),
+        "providers/docomo.yaml: official_link: must be an official page",
+    ),
     "malformed URL": (
         lambda d: d["links"]["cancel_page"].update(url="htp:/docomo"),
         "providers/docomo.yaml: links.cancel_page.url: 'htp:/docomo' is not a well-formed http(s) URL",

@@ -250,7 +250,7 @@ def test_keeping_the_number_means_porting_not_cancelling_first(provider: Provide
 # Channels blog posts get wrong: "UQ is phone-only", "au cancels on 0077-75470", "Y!mobile has no web route".
 NO_PHONE_CANCELLATION = [
     *("docomo", "ahamo", "irumo", "au", "uq_mobile", "povo"),
-    *("softbank", "ymobile", "linemo", "rakuten", "iijmio", "mineo"),
+    *("softbank", "ymobile", "linemo", "rakuten", "iijmio"),
 ]
 
 
