@@ -127,7 +127,9 @@ def _provider_problems(provider: Provider, content: Content, file: str) -> Itera
         if proc.official_link not in provider.links:
             yield Problem(file, f"{path}.official_link", f"unknown link id {proc.official_link!r}")
         elif not provider.links[proc.official_link].official:
-            yield Problem(file, f"{path}.official_link", "must be an official page (the link is marked official: false)")
+            yield Problem(
+                file, f"{path}.official_link", "must be an official page (the link is marked official: false)"
+            )
         for ref in proc.sources:
             if ref not in provider.sources:
                 yield Problem(file, f"{path}.sources", f"unknown source id {ref!r}")
