@@ -304,3 +304,31 @@ async def test_deletemydata_leaves_no_row(standin: StandIn, db: Path) -> None:
         assert rows(db, f"SELECT count(*) FROM {table} WHERE user_id = 2010") == [(0,)], table
     assert rows(db, "SELECT count(*) FROM reminders WHERE user_id = 2011") == [(1,)]
     assert rows(db, "SELECT count(*) FROM user_data WHERE user_id = 2011") == [(1,)]
+
+
+async def test_remind_me_from_the_summary_the_day_before_departure(standin: StandIn, db: Path) -> None:
+    clock = ManualClock(NOON_JST)
+    async with running_bot(standin, db, clock=clock, bot_reminder_interval=QUIET_INTERVAL) as app:
+        chat = Chat(standin, app, SimUser(2012))
+        await walk_to_steps(chat)
+        while ui("btn_next") in " ".join(chat.labels()):
+            await chat.click(ui("btn_next"))
+        await chat.click(ui("btn_summary"))
+        summary = chat.screen
+        # No departure date yet: the picker does not offer "the day before I leave".
+        await chat.click(ui("btn_remind"), message=summary)
+        assert not any("(" in label and "2026" in label for label in chat.labels(chat.last))
+        # Set one in /settings with the date picker.
+        await chat.send("/settings")
+        menu = chat.last
+        await chat.click(ui("btn_departure"), message=menu)
+        await chat.click("20", message=standin.messages[(2012, menu["message_id"])])
+        assert "2026-12-20" in str(standin.messages[(2012, menu["message_id"])]["text"])
+        # Now the summary's Remind me offers it, at 09:00 local the day before.
+        await chat.click(ui("btn_remind"), message=standin.messages[(2012, summary["message_id"])])
+        picker = chat.last
+        await chat.click(ui("preset_dep", date="2026-12-20"), message=picker)
+        assert standin.messages[(2012, picker["message_id"])]["text"] == ui(
+            "remind_set", when="2026-12-19 09:00", tz="Asia/Tokyo"
+        )
+        assert ("user", None, epoch(datetime(2026, 12, 19, 0, 0, tzinfo=UTC)), "pending") in reminders(db, 2012)
