@@ -214,7 +214,7 @@ def _stdin_lines() -> Callable[[], AsyncIterator[str]]:
     async def read() -> AsyncIterator[str]:
         loop = asyncio.get_running_loop()
         while True:
-            print("you> ", end="", flush=True)
+            print("> ", end="", flush=True)
             line = await loop.run_in_executor(None, sys.stdin.readline)
             if not line:
                 return
