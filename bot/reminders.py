@@ -15,17 +15,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import schedule
 from bot.context import Services
+from bot.screens import Screen
 from bot.storage.base import Reminder, Storage, UserSettings
 
 log = logging.getLogger(__name__)
+Render = Callable[[Services, UserSettings, Reminder], Awaitable[Screen | None]]
 
 CLAIM_TIMEOUT = timedelta(minutes=5)  # longer than any send with the rate limiter's retries
 BATCH = 500
@@ -71,10 +75,10 @@ class DispatchReport:
 
 
 class Dispatcher:
-    """Claims due reminders and sends them. `render(services, settings, reminder)` returns the message
-    (text, keyboard) or None when nothing is open any more; it lives in the conversations layer."""
+    """Claims due reminders and sends them. `render(services, settings, reminder)` returns the message or
+    None when nothing is open any more; it lives in the conversations layer."""
 
-    def __init__(self, services: Services, bot: Any, render: Any) -> None:
+    def __init__(self, services: Services, bot: Bot, render: Render) -> None:
         self.services, self.bot, self.render = services, bot, render
         self._lock = asyncio.Lock()
 
@@ -114,14 +118,13 @@ class Dispatcher:
             await storage.set_reminder_status(reminder.id, "pending", due_at=schedule.epoch(later))
             report.deferred += 1
             return
-        message = await self.render(self.services, settings, reminder)
-        if message is None:
+        screen = await self.render(self.services, settings, reminder)
+        if screen is None:
             await storage.set_reminder_status(reminder.id, "cancelled", error="nothing open")
             report.dropped += 1
             return
-        text, keyboard = message
         try:
-            await self.bot.send_message(chat_id=reminder.chat_id, text=text, reply_markup=keyboard)
+            await self.bot.send_message(chat_id=reminder.chat_id, text=screen.text, reply_markup=screen.keyboard)
         except Forbidden as exc:
             log.info("user %s blocked the bot; pausing their reminders (%s)", reminder.user_id, exc.message)
             await storage.pause_user_reminders(reminder.user_id)

@@ -149,8 +149,6 @@ async def remind_me(update: Update, context: AppContext) -> None:
         return
     await query.answer()
     settings = await _settings(update, context)
-    message = update.effective_message
-    assert message is not None
     picker = rv.remind_picker(context.content, loc, settings, context.services.clock.now())
     await context.bot.send_message(chat_id(update), picker.text, reply_markup=picker.keyboard)
 
@@ -246,14 +244,13 @@ async def _own_reminder(update: Update, context: AppContext) -> tuple[Reminder, 
     return reminder, rest
 
 
-async def render_reminder(services: Services, settings: UserSettings, reminder: Reminder) -> tuple[str, object] | None:
+async def render_reminder(services: Services, settings: UserSettings, reminder: Reminder) -> Screen | None:
     """What the dispatcher sends: the still-open items (or the one item), None when nothing is open."""
     key, items = await services.storage.get_checklist(reminder.user_id)
     still_open = [i for i in rv.open_items(items) if reminder.item_id in (None, i.item_id)]
     if not still_open:
         return None
-    screen = rv.reminder_message(services.content, settings, reminder, key, still_open)
-    return screen.text, screen.keyboard
+    return rv.reminder_message(services.content, settings, reminder, key, still_open)
 
 
 async def reminder_done(update: Update, context: AppContext) -> None:
@@ -273,8 +270,7 @@ async def reminder_done(update: Update, context: AppContext) -> None:
     if rendered is None:
         await _edit(update, notice(context.content, loc, "remind_nothing_open"))
     else:
-        text, keyboard = rendered
-        await _edit(update, Screen(text, keyboard))  # type: ignore[arg-type]
+        await _edit(update, rendered)
 
 
 async def snooze(update: Update, context: AppContext) -> None:

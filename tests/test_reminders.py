@@ -45,6 +45,13 @@ async def walk_to_steps(chat: Chat) -> None:
     await chat.click(ui("stay_leaving"))
 
 
+async def walk_to_summary(chat: Chat) -> None:
+    await walk_to_steps(chat)
+    while ui("btn_next") in " ".join(chat.labels()):
+        await chat.click(ui("btn_next"))
+    await chat.click(ui("btn_summary"))
+
+
 async def ask_reminder(chat: Chat, preset: str) -> None:
     """Remind me (from the live screen), then a preset in the picker that opens."""
     await chat.click(ui("btn_remind"))
@@ -100,10 +107,7 @@ async def test_checklist_summary_and_follow_ups(standin: StandIn, db: Path) -> N
     clock = ManualClock(NOON_JST)
     async with running_bot(standin, db, clock=clock, bot_reminder_interval=QUIET_INTERVAL) as app:
         chat = Chat(standin, app, SimUser(2002))
-        await walk_to_steps(chat)
-        while ui("btn_next") in " ".join(chat.labels()):
-            await chat.click(ui("btn_next"))
-        await chat.click(ui("btn_summary"))
+        await walk_to_summary(chat)
         # The catalogue's follow-ups are scheduled on reaching the summary, at 10:00 JST.
         kinds = {(kind, item): due for kind, item, due, _ in reminders(db, 2002)}
         assert kinds[("follow_up", "confirm_cancellation")] == epoch(datetime(2026, 12, 4, 1, 0, tzinfo=UTC))
@@ -310,10 +314,7 @@ async def test_remind_me_from_the_summary_the_day_before_departure(standin: Stan
     clock = ManualClock(NOON_JST)
     async with running_bot(standin, db, clock=clock, bot_reminder_interval=QUIET_INTERVAL) as app:
         chat = Chat(standin, app, SimUser(2012))
-        await walk_to_steps(chat)
-        while ui("btn_next") in " ".join(chat.labels()):
-            await chat.click(ui("btn_next"))
-        await chat.click(ui("btn_summary"))
+        await walk_to_summary(chat)
         summary = chat.screen
         # No departure date yet: the picker does not offer "the day before I leave".
         await chat.click(ui("btn_remind"), message=summary)
