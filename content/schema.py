@@ -38,6 +38,10 @@ SourceKind = Literal["official", "gov", "news", "aggregator", "3rd"]
 # A statement resting only on these must be marked `uncertain` (see check.py).
 WEAK_SOURCE_KINDS: frozenset[str] = frozenset({"aggregator", "3rd"})
 
+# Where a step or item sits in the order a person acts: prepare, the act itself (or porting), then afterwards.
+Phase = Literal["before", "cancel", "after"]
+PHASES: tuple[Phase, ...] = get_args(Phase)
+
 Goal = Literal["cancel", "keep_number"]
 Stay = Literal["staying", "leaving", "abroad"]
 
@@ -151,6 +155,7 @@ class Step(Strict):
     text: Text
     sources: SourceRefs
     when: When | None = None
+    phase: Phase | None = None  # being filled in for every step (issue 14); required once all steps have it
     # The fact rests on weak or conflicting sources: the bot says so and links the official page.
     uncertain: bool = False
 
@@ -231,6 +236,7 @@ class Item(Strict):
     title: Text
     detail: Text
     sources: SourceRefs
+    phase: Phase | None = None  # being filled in for every item (issue 14); required once all items have it
     # An automatic follow-up reminder this many days after the procedure is chosen (None: only on request).
     follow_up_days: Annotated[int, Field(ge=1, le=90)] | None = None
 
