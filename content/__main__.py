@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from content.check import coverage_matrix, load_content
+from content.check import coverage_matrix, glossary_problems, load_content, step_counts
 from content.loader import DATA_DIR, ContentError
 
 
@@ -25,6 +25,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {problem}", file=sys.stderr)
         return 1
     print(coverage_matrix(content))
+    print("\nuncertain steps per provider (marked uncertain / all steps):")
+    for provider_id, uncertain, total, unphased in step_counts(content):
+        todo = f"   ({unphased} without a phase yet)" if unphased else ""
+        print(f"  {provider_id:<18} {uncertain:>3} / {total:<3}{todo}")
+    pending = list(glossary_problems(content))
+    if pending:
+        print(f"\npending (not enforced yet): {len(pending)} glossary problem(s)")
+        for problem in pending:
+            print(f"  {problem}")
     procedures = sum(len(p.procedures) for p in content.providers.values())
     print(
         f"\ncontent check OK: {len(content.providers)} providers, {procedures} procedures, "

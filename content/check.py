@@ -11,7 +11,11 @@ from content.loader import DATA_DIR, Content, ContentError, Problem, read_conten
 from content.schema import (
     CHANNELS,
     LOCALES,
+    PHASES,
+    PLACEHOLDER_RE,
     WEAK_SOURCE_KINDS,
+    Glossary,
+    Procedure,
     Provider,
     Source,
     Text,
@@ -22,6 +26,11 @@ RAW_URL_RE = re.compile(r"https?://|www\.", re.IGNORECASE)
 PHONE_LIKE_RE = re.compile(r"(?<![\d-])\+?\d[\d-]{7,}\d")
 CONTENT_PLACEHOLDERS = ("link", "phone")
 BRANCH_VALUES = {"goal": ("cancel", "keep_number"), "stay": ("staying", "leaving", "abroad")}
+# The note shares the first step's screen with the header, progress, phase heading, hedge and links;
+# Telegram cuts a message at 4,096 characters, so note + first step must leave room for the rest.
+NOTE_WITH_STEP_MAX = 3300
+# Japanese screen labels are quoted 「as shown」 in every locale; the glossary does not apply inside them.
+QUOTED_LABEL_RE = re.compile(r"「[^」]*」")
 
 
 def _looks_like_phone(candidate: str) -> bool:
@@ -74,6 +83,139 @@ def _source_problems(
 def _answer_combinations(questions: list[str]) -> Iterator[dict[str, str]]:
     for values in itertools.product(*(BRANCH_VALUES[q] for q in questions)):
         yield dict(zip(questions, values, strict=True))
+
+
+def _phase_problems(proc: Procedure, file: str, path: str) -> Iterator[Problem]:
+    """Steps go before → cancel → after over the whole list, so every branch's subset is in order too."""
+    latest: tuple[str, str] | None = None  # (step id, phase) of the furthest step so far
+    for j, step in enumerate(proc.steps):
+        if step.phase is None:
+            continue
+        if latest is not None and PHASES.index(step.phase) < PHASES.index(latest[1]):
+            yield Problem(
+                file,
+                f"{path}.steps[{j}].phase",
+                f"{step.phase!r} comes after {latest[0]!r} ({latest[1]!r}): steps go {' → '.join(PHASES)}",
+            )
+        else:
+            latest = (step.id, step.phase)
+
+
+def _visible_length(text: Text, locale: str, provider: Provider) -> int:
+    """Characters a reader sees once {link:…} and {phone:…} are expanded (URLs are hidden in the link)."""
+
+    def expand(match: re.Match[str]) -> str:
+        kind, ref = match.group(1), match.group(2) or ""
+        if kind == "link" and ref in provider.links:
+            return provider.links[ref].label[locale]
+        if kind == "phone" and ref in provider.phones:
+            phone = provider.phones[ref]
+            return f"{phone.number} ({phone.label[locale]}, {phone.hours[locale] if phone.hours else ''})"
+        return match.group(0)
+
+    return len(PLACEHOLDER_RE.sub(expand, text[locale]))
+
+
+def _note_problems(provider: Provider, file: str) -> Iterator[Problem]:
+    """The note is shown on the first step screen: every path through the provider must have one, with room."""
+    if provider.note is None:
+        return
+    too_long: set[tuple[str, str]] = set()
+    for sim in provider.sim_types():
+        for channel in provider.channels_for(sim):
+            proc = provider.procedure_for(sim, channel)
+            if proc is None:
+                continue  # reported as an unreachable SIM type × channel
+            for answers in _answer_combinations(proc.questions()):
+                steps = proc.steps_for({"sim": sim, **answers})
+                if not steps:
+                    yield Problem(file, "note", f"never shown for {sim} × {channel} with {answers}: no first step")
+                    continue
+                for locale in LOCALES:
+                    size = _visible_length(provider.note, locale, provider) + _visible_length(
+                        steps[0].text, locale, provider
+                    )
+                    if size > NOTE_WITH_STEP_MAX and (steps[0].id, locale) not in too_long:
+                        too_long.add((steps[0].id, locale))
+                        yield Problem(
+                            file,
+                            f"note.{locale}",
+                            f"with the first step {steps[0].id!r} of {proc.id!r} it is {size} characters; "
+                            f"at most {NOTE_WITH_STEP_MAX} fit on one screen",
+                        )
+
+
+def _all_texts(content: Content) -> Iterator[tuple[str, str, Text]]:
+    """(file, path, text) for every user-facing text."""
+    for item_id, item in content.catalogue.items.items():
+        yield content.items_file, f"items.{item_id}.title", item.title
+        yield content.items_file, f"items.{item_id}.detail", item.detail
+    for key, text in content.ui.items():
+        yield content.ui_dir, key, text
+    for provider in content.providers.values():
+        file = content.files[provider.id]
+        yield file, "name", provider.name
+        if provider.note is not None:
+            yield file, "note", provider.note
+        for link_id, link in provider.links.items():
+            yield file, f"links.{link_id}.label", link.label
+        for phone_id, phone in provider.phones.items():
+            yield file, f"phones.{phone_id}.label", phone.label
+        for i, proc in enumerate(provider.procedures):
+            yield file, f"procedures[{i}].title", proc.title
+            yield file, f"procedures[{i}].summary", proc.summary
+            for j, step in enumerate(proc.steps):
+                yield file, f"procedures[{i}].steps[{j}].text", step.text
+
+
+def _mask_quoted(value: str) -> str:
+    """Blank out 「…」 labels, keeping positions, so glossary rules skip them."""
+    return QUOTED_LABEL_RE.sub(lambda m: " " * len(m.group(0)), value)
+
+
+def _glossary_self_problems(glossary: Glossary, file: str) -> Iterator[Problem]:
+    for term_id, term in glossary.terms.items():
+        for locale, variants in term.forbidden.items():
+            for variant in variants:
+                if variant in term.text[locale]:
+                    yield Problem(
+                        file, f"terms.{term_id}.forbidden.{locale}", f"{variant!r} is part of the term itself"
+                    )
+        for locale in term.glossed:
+            if term.text["ja"] not in term.text[locale]:
+                yield Problem(
+                    file, f"terms.{term_id}.text.{locale}", f"a glossed form must contain {term.text['ja']!r}"
+                )
+
+
+def glossary_problems(content: Content) -> Iterator[Problem]:
+    """Forbidden variants, and Japanese terms whose first use in a text is not glossed."""
+    if content.glossary is None:
+        return
+    terms = content.glossary.terms
+    yield from _glossary_self_problems(content.glossary, content.glossary_file)
+    for file, path, text in _all_texts(content):
+        for locale in LOCALES:
+            value = _mask_quoted(text[locale])
+            for term_id, term in terms.items():
+                for variant in term.forbidden.get(locale, []):
+                    if variant in value:
+                        yield Problem(
+                            file,
+                            f"{path}.{locale}",
+                            f"{variant!r}: the glossary ({term_id}) says {term.text[locale]!r}",
+                        )
+                if locale not in term.glossed:
+                    continue
+                native, form = term.text["ja"], term.text[locale]
+                first = value.find(native)
+                start = first - form.find(native)
+                if first >= 0 and value[start : start + len(form)] != form:
+                    yield Problem(
+                        file,
+                        f"{path}.{locale}",
+                        f"first use of {native!r} must be glossed as {form!r} (glossary: {term_id})",
+                    )
 
 
 def _provider_problems(provider: Provider, content: Content, file: str) -> Iterator[Problem]:
@@ -138,6 +280,7 @@ def _provider_problems(provider: Provider, content: Content, file: str) -> Itera
                 yield Problem(file, f"{path}.items[{j}]", f"unknown item id {use.id!r}")
         yield from _text_problems(proc.title, file, f"{path}.title", provider)
         yield from _text_problems(proc.summary, file, f"{path}.summary", provider)
+        yield from _phase_problems(proc, file, path)
         step_ids: set[str] = set()
         for j, step in enumerate(proc.steps):
             spath = f"{path}.steps[{j}]"
@@ -152,6 +295,7 @@ def _provider_problems(provider: Provider, content: Content, file: str) -> Itera
             for answers in _answer_combinations(proc.questions()):
                 if not proc.steps_for({"sim": sim, **answers}):
                     yield Problem(file, path, f"no step applies for {sim} with answers {answers}")
+    yield from _note_problems(provider, file)
 
 
 def check_content(content: Content) -> list[Problem]:
@@ -168,6 +312,22 @@ def check_content(content: Content) -> list[Problem]:
     for provider in content.providers.values():
         problems.extend(_provider_problems(provider, content, content.files[provider.id]))
     return problems
+
+
+def step_counts(content: Content) -> list[tuple[str, int, int, int]]:
+    """Per provider: (id, steps marked uncertain, all steps, steps without a phase yet)."""
+    rows = []
+    for provider in content.providers.values():
+        steps = [s for proc in provider.procedures for s in proc.steps]
+        rows.append(
+            (
+                provider.id,
+                sum(s.uncertain for s in steps),
+                len(steps),
+                sum(s.phase is None for s in steps),
+            )
+        )
+    return rows
 
 
 def load_content(root: Path = DATA_DIR) -> Content:

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from content.schema import LOCALES, PROVIDER_KINDS, ItemCatalogue, Provider, Text
+from content.schema import LOCALES, PROVIDER_KINDS, Glossary, ItemCatalogue, Provider, Text
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -38,8 +38,10 @@ class Content:
     providers: dict[str, Provider]
     catalogue: ItemCatalogue
     ui: dict[str, Text]
+    glossary: Glossary | None = None  # None only when glossary.yaml did not load (reported as a problem)
     files: dict[str, str] = field(default_factory=dict)  # provider id -> file it came from
     items_file: str = "items.yaml"
+    glossary_file: str = "glossary.yaml"
     ui_dir: str = "ui"
 
     def text(self, key: str, locale: str, **values: object) -> str:
@@ -109,6 +111,20 @@ def _load_ui(ui_dir: Path, root: Path, problems: list[Problem]) -> dict[str, Tex
     return ui
 
 
+def _read_glossary(path: Path, root: Path, problems: list[Problem]) -> Glossary | None:
+    if not path.exists():
+        problems.append(Problem(_relative(path, root), "", "missing file"))
+        return None
+    raw = _read_yaml(path, root, problems)
+    if raw is None:
+        return None
+    try:
+        return Glossary.model_validate(raw)
+    except ValidationError as exc:
+        problems.extend(_validation_problems(exc, _relative(path, root)))
+        return None
+
+
 def read_content(root: Path = DATA_DIR) -> tuple[Content | None, list[Problem]]:
     """Parse and validate every file under `root`; returns the content (if it parsed) and the problems."""
     problems: list[Problem] = []
@@ -124,6 +140,9 @@ def read_content(root: Path = DATA_DIR) -> tuple[Content | None, list[Problem]]:
             catalogue = ItemCatalogue.model_validate(raw_items)
         except ValidationError as exc:
             problems.extend(_validation_problems(exc, _relative(items_path, root)))
+
+    glossary_path = root / "glossary.yaml"
+    glossary = _read_glossary(glossary_path, root, problems)
 
     providers: dict[str, Provider] = {}
     files: dict[str, str] = {}
@@ -155,8 +174,10 @@ def read_content(root: Path = DATA_DIR) -> tuple[Content | None, list[Problem]]:
         providers=ordered,
         catalogue=catalogue,
         ui=ui,
+        glossary=glossary,
         files=files,
         items_file=_relative(items_path, root),
+        glossary_file=_relative(glossary_path, root),
         ui_dir=_relative(root / "ui", root),
     )
     return content, problems

@@ -236,9 +236,24 @@ class Item(Strict):
     title: Text
     detail: Text
     sources: SourceRefs
-    phase: Phase | None = None  # being filled in for every item (issue 14); required once all items have it
+    phase: Phase
     # An automatic follow-up reminder this many days after the procedure is chosen (None: only on request).
     follow_up_days: Annotated[int, Field(ge=1, le=90)] | None = None
+
+
+class Term(Strict):
+    """One glossary entry: the form each locale uses, the variants it must not use, and where it is glossed."""
+
+    text: Text
+    # Variants flagged in that locale's texts (outside 「…」, where Japanese screen labels are quoted as shown).
+    forbidden: dict[Locale, list[str]] = Field(default_factory=dict)
+    # In these locales the first use of the Japanese form in a text must sit inside this locale's form,
+    # e.g. en "d ACCOUNT (dアカウント)": a reader meets the Japanese term together with its meaning.
+    glossed: list[Locale] = Field(default_factory=list)
+
+
+class Glossary(Strict):
+    terms: dict[Slug, Term] = Field(min_length=1)
 
 
 class ItemCatalogue(Strict):

@@ -68,6 +68,11 @@ def options(content: Content, sel: dict[str, str], question: str) -> list[str]:
     raise ValueError(f"unknown question {question!r}")
 
 
+def first_after_provider(content: Content, sel: dict[str, str], question: str) -> bool:
+    """Whether `question` is the first one asked once the provider is chosen (where its note is shown)."""
+    return all(len(options(content, sel, q)) <= 1 for q in QUESTIONS[1 : QUESTIONS.index(question)])
+
+
 def answers(ud: dict[str, Any]) -> dict[str, str]:
     sel: dict[str, str] = ud.setdefault("sel", {})
     return sel

@@ -14,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.screens import Screen
 from content import Content
 from content.schema import LOCALES, PLACEHOLDER_RE, Procedure, Provider, Step
-from conversations import deeplinks, flow
+from conversations import deeplinks, flow, phases
 from conversations.callbacks import Action, Callback
 from conversations.states import State
 
@@ -96,9 +96,8 @@ def question_screen(content: Content, ud: dict[str, Any], locale: str, question:
         provider = flow.provider_of(content, sel)
         name = provider.name[locale] if provider else ""
         prompt = escape_ui(content, f"ask_{question}", locale, provider=name)
-        note = provider.note if provider and question == "channel" else None
-        if note is not None and provider is not None:
-            prompt += "\n\n" + fill(note[locale], provider, locale)
+        if provider is not None and flow.first_after_provider(content, sel, question):
+            prompt += note_block(content, provider, locale)
         action = {"sim": Action.SIM, "channel": Action.CHANNEL, "goal": Action.GOAL, "stay": Action.STAY}[question]
         prefix = {"sim": "sim", "channel": "channel", "goal": "goal", "stay": "stay"}[question]
         rows.extend([button(content.text(f"{prefix}_{opt}", locale), action, opt)] for opt in opts)
@@ -106,6 +105,14 @@ def question_screen(content: Content, ud: dict[str, Any], locale: str, question:
         prompt = f"{chosen}\n\n{prompt}" if chosen else prompt
     rows.append(_nav_row(content, locale, back=bool(ud.get("asked"))))
     return Screen(prompt, InlineKeyboardMarkup(rows))
+
+
+def note_block(content: Content, provider: Provider, locale: str) -> str:
+    """The provider's note, shown with its first question and on every procedure's first step (so all see it)."""
+    if provider.note is None:
+        return ""
+    title = escape_ui(content, "note_title", locale, provider=provider.name[locale])
+    return f"\n\n<b>{title}</b>\n{fill(provider.note[locale], provider, locale)}"
 
 
 def progress(n: int, total: int) -> str:
@@ -154,11 +161,12 @@ def step_screen(content: Content, ud: dict[str, Any], locale: str) -> Screen:
     step = steps[index]
     done = step.id in ud.get("done", [])
     n, total = index + 1, len(steps)
+    text = fill(step.text[locale], provider, locale)
     parts = [
-        _header(content, provider, proc, sel, locale),
+        _header(content, provider, proc, sel, locale) + (note_block(content, provider, locale) if index == 0 else ""),
         f"{escape_ui(content, 'step_progress', locale, n=n, total=total)}  {progress(n, total)}"
         + (f"  {escape_ui(content, 'step_done_mark', locale)}" if done else ""),
-        fill(step.text[locale], provider, locale),
+        f"{phases.heading(content, step.phase, locale)}\n{text}" if step.phase else text,
     ]
     if step.uncertain:
         date = proc.checked_on.strftime(DATE_FORMAT)
@@ -210,7 +218,11 @@ def summary_screen(content: Content, ud: dict[str, Any], locale: str, ticked: se
     body = [escape_ui(content, "summary_title" if items else "summary_nothing_open", locale)]
     text = ""
     for detailed in (True, False):  # fall back to titles only if the details would not fit
-        lines = _item_lines(content, items, ticked, locale, detailed=detailed)
+        lines = [
+            f"{phases.heading(content, phase, locale)}\n\n"
+            + "\n\n".join(_item_lines(content, ids, ticked, locale, detailed=detailed))
+            for phase, ids in phases.group_items(content, items)
+        ]
         text = "\n\n".join([*head, *body, *lines, checked, shared])
         if len(text) <= MAX_TEXT:
             break

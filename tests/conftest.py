@@ -17,6 +17,7 @@ def content_tree(tmp_path: Path) -> Path:
     root = tmp_path / "data"
     shutil.copytree(DATA_DIR / "ui", root / "ui")
     shutil.copy(DATA_DIR / "items.yaml", root / "items.yaml")
+    shutil.copy(DATA_DIR / "glossary.yaml", root / "glossary.yaml")
     (root / "providers").mkdir()
     shutil.copy(DATA_DIR / "providers" / "docomo.yaml", root / "providers" / "docomo.yaml")
     return root
