@@ -86,19 +86,29 @@ def _answer_combinations(questions: list[str]) -> Iterator[dict[str, str]]:
 
 
 def _phase_problems(proc: Procedure, file: str, path: str) -> Iterator[Problem]:
-    """Steps go before → cancel → after over the whole list, so every branch's subset is in order too."""
-    latest: tuple[str, str] | None = None  # (step id, phase) of the furthest step so far
-    for j, step in enumerate(proc.steps):
-        if step.phase is None:
-            continue
-        if latest is not None and PHASES.index(step.phase) < PHASES.index(latest[1]):
-            yield Problem(
-                file,
-                f"{path}.steps[{j}].phase",
-                f"{step.phase!r} comes after {latest[0]!r} ({latest[1]!r}): steps go {' → '.join(PHASES)}",
-            )
-        else:
-            latest = (step.id, step.phase)
+    """On every path a user can take (SIM type × branch answers), steps go before → cancel → after.
+
+    Branches that never meet (e.g. goal: keep_number and goal: cancel) may each run through all phases.
+    """
+    index = {step.id: j for j, step in enumerate(proc.steps)}
+    reported: set[str] = set()
+    for sim in proc.sim_types:
+        for answers in _answer_combinations(proc.questions()):
+            latest: tuple[str, str] | None = None  # (step id, phase) of the furthest step so far
+            for step in proc.steps_for({"sim": sim, **answers}):
+                if step.phase is None:
+                    continue
+                if latest is not None and PHASES.index(step.phase) < PHASES.index(latest[1]):
+                    if step.id not in reported:
+                        reported.add(step.id)
+                        yield Problem(
+                            file,
+                            f"{path}.steps[{index[step.id]}].phase",
+                            f"{step.phase!r} comes after {latest[0]!r} ({latest[1]!r}) for {sim} {answers}: "
+                            f"steps go {' → '.join(PHASES)}",
+                        )
+                else:
+                    latest = (step.id, step.phase)
 
 
 def _visible_length(text: Text, locale: str, provider: Provider) -> int:

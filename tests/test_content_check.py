@@ -11,6 +11,7 @@ import yaml
 
 from content import ContentError, coverage_matrix, load_content
 from content.__main__ import main as content_main
+from content.loader import DATA_DIR
 
 
 def _edit(path: Path, change: Callable[[Any], None]) -> None:
@@ -44,6 +45,14 @@ def _docomo(root: Path) -> Path:
     return root / "providers" / "docomo.yaml"
 
 
+# Positions of the reference steps the broken fixtures edit, so they survive reordering of docomo.yaml.
+_REFERENCE = yaml.safe_load(_docomo(DATA_DIR).read_text(encoding="utf-8"))
+_ONLINE_STEPS = [s["id"] for s in _REFERENCE["procedures"][0]["steps"]]
+SHOP_ITEMS = len(_REFERENCE["procedures"][1]["items"])  # index of an item appended to the shop procedure
+WEAK = _ONLINE_STEPS.index("check_line_type")  # rests only on a third-party guide, marked uncertain
+LOGIN = _ONLINE_STEPS.index("log_in")  # names {link:cancel_page}
+
+
 BROKEN: dict[str, tuple[Callable[[Any], None], str]] = {
     "missing translation": (
         lambda d: d["procedures"][0]["steps"][0]["text"].pop("ja"),
@@ -51,7 +60,7 @@ BROKEN: dict[str, tuple[Callable[[Any], None], str]] = {
     ),
     "unknown item": (
         lambda d: d["procedures"][1]["items"].append("pay_with_crypto"),
-        "providers/docomo.yaml: procedures[1].items[11]: unknown item id 'pay_with_crypto'",
+        f"providers/docomo.yaml: procedures[1].items[{SHOP_ITEMS}]: unknown item id 'pay_with_crypto'",
     ),
     "channel not offered": (
         lambda d: d["procedures"][1].update(channel="phone"),
@@ -62,12 +71,12 @@ BROKEN: dict[str, tuple[Callable[[Any], None], str]] = {
         "providers/docomo.yaml: channels.esim: no procedure for esim × post",
     ),
     "step without source": (
-        lambda d: d["procedures"][0]["steps"][6].update(sources=[]),
-        "providers/docomo.yaml: procedures[0].steps[6].sources: List should have at least 1 item",
+        lambda d: d["procedures"][0]["steps"][WEAK].update(sources=[]),
+        f"providers/docomo.yaml: procedures[0].steps[{WEAK}].sources: List should have at least 1 item",
     ),
     "unknown source id": (
-        lambda d: d["procedures"][0]["steps"][6].update(sources=["my_blog"]),
-        "providers/docomo.yaml: procedures[0].steps[6].sources: unknown source id 'my_blog'",
+        lambda d: d["procedures"][0]["steps"][WEAK].update(sources=["my_blog"]),
+        f"providers/docomo.yaml: procedures[0].steps[{WEAK}].sources: unknown source id 'my_blog'",
     ),
     "official link to a non-official page": (
         lambda d: d["links"]["cancel_page"].update(official=False),
@@ -86,29 +95,29 @@ BROKEN: dict[str, tuple[Callable[[Any], None], str]] = {
         "providers/docomo.yaml: kind: Input should be 'major', 'sub_brand', 'mvno', 'travel_prepaid' or 'pocket_wifi'",
     ),
     "raw phone number in prose": (
-        lambda d: d["procedures"][0]["steps"][6]["text"].update(en="Call 0120-800-000 now."),
-        "providers/docomo.yaml: procedures[0].steps[6].text.en: a phone number in the text",
+        lambda d: d["procedures"][0]["steps"][WEAK]["text"].update(en="Call 0120-800-000 now."),
+        f"providers/docomo.yaml: procedures[0].steps[{WEAK}].text.en: a phone number in the text",
     ),
     "raw URL in prose": (
-        lambda d: d["procedures"][0]["steps"][6]["text"].update(ja="https://example.com を開く"),
-        "providers/docomo.yaml: procedures[0].steps[6].text.ja: a URL in the text",
+        lambda d: d["procedures"][0]["steps"][WEAK]["text"].update(ja="https://example.com を開く"),
+        f"providers/docomo.yaml: procedures[0].steps[{WEAK}].text.ja: a URL in the text",
     ),
     "placeholder drift": (
-        lambda d: d["procedures"][0]["steps"][7]["text"].update({"zh-Hans": "打开 My docomo。"}),
-        "providers/docomo.yaml: procedures[0].steps[7].text.en: placeholders differ from zh-Hans: {link:cancel_page}",
+        lambda d: d["procedures"][0]["steps"][LOGIN]["text"].update({"zh-Hans": "打开 My docomo。"}),
+        f"providers/docomo.yaml: procedures[0].steps[{LOGIN}].text.en: placeholders differ from zh-Hans: {{link:cancel_page}}",
     ),
     "unknown link placeholder": (
-        lambda d: d["procedures"][0]["steps"][7]["text"].update(
+        lambda d: d["procedures"][0]["steps"][LOGIN]["text"].update(
             {
                 k: v.replace("{link:cancel_page}", "{link:nowhere}")
-                for k, v in d["procedures"][0]["steps"][7]["text"].items()
+                for k, v in d["procedures"][0]["steps"][LOGIN]["text"].items()
             }
         ),
-        "providers/docomo.yaml: procedures[0].steps[7].text.zh-Hans: unknown link id 'nowhere'",
+        f"providers/docomo.yaml: procedures[0].steps[{LOGIN}].text.zh-Hans: unknown link id 'nowhere'",
     ),
     "weak source stated as certain": (
-        lambda d: d["procedures"][0]["steps"][6].update(uncertain=False),
-        "providers/docomo.yaml: procedures[0].steps[6]: rests only on aggregator/3rd-party sources",
+        lambda d: d["procedures"][0]["steps"][WEAK].update(uncertain=False),
+        f"providers/docomo.yaml: procedures[0].steps[{WEAK}]: rests only on aggregator/3rd-party sources",
     ),
 }
 

@@ -118,7 +118,7 @@ def test_esim_cancel_path_says_deleting_the_profile_does_not_cancel(pair: tuple[
 
 NOTHING_TO_CANCEL: dict[str, re.Pattern[str]] = {
     "en": re.compile(r"nothing to cancel", re.IGNORECASE),
-    "zh-Hans": re.compile(r"没有需要解约|不用解约|不需要解约"),
+    "zh-Hans": re.compile(r"没有需要注销|不用注销|不需要注销"),
     "ja": re.compile(r"解約するものはありません|解約(?:は)?不要"),
 }
 PREPAID_ONLY = [p for p in _providers() if all(chans == ["none"] for chans in p.channels.values())]
