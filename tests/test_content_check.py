@@ -153,3 +153,102 @@ def test_check_command_exits_non_zero_and_reports(content_tree: Path, capsys: py
     err = capsys.readouterr().err
     assert "content check FAILED" in err
     assert "data/providers/docomo.yaml: procedures[0].checked_on:" in err
+
+
+def _online_step(data: Any, step_id: str) -> Any:
+    return next(s for s in data["procedures"][0]["steps"] if s["id"] == step_id)
+
+
+def test_step_out_of_phase_order_fails(content_tree: Path) -> None:
+    # The last bill (after) moved before the login (cancel) on the same path.
+    def change(d: Any) -> None:
+        steps = d["procedures"][0]["steps"]
+        bill = steps.pop(_ONLINE_STEPS.index("last_bill"))
+        steps.insert(LOGIN, bill)
+
+    _edit(_docomo(content_tree), change)
+    problems = _problems(content_tree)
+    assert any(
+        f"procedures[0].steps[{LOGIN + 1}].phase: 'cancel' comes after 'last_bill' ('after')" in p for p in problems
+    ), problems
+
+
+def test_disjoint_branches_may_each_run_through_all_phases(content_tree: Path) -> None:
+    # keep_number ends with an 'after' step (mnp_esim) listed before the cancel path's 'before' steps: fine.
+    steps = [s["id"] for s in _REFERENCE["procedures"][0]["steps"]]
+    assert steps.index("mnp_esim") < steps.index("leaving_before_departure")
+    load_content(content_tree)
+
+
+def test_step_without_phase_fails(content_tree: Path) -> None:
+    _edit(_docomo(content_tree), lambda d: _online_step(d, "log_in").pop("phase"))
+    assert any(f"procedures[0].steps[{LOGIN}].phase: Field required" in p for p in _problems(content_tree))
+
+
+def test_note_never_shown_fails(content_tree: Path) -> None:
+    # Every step of the online procedure limited to keep_number: a user who cancels sees no first step.
+    def change(d: Any) -> None:
+        for step in d["procedures"][0]["steps"]:
+            step["when"] = {"goal": "keep_number"}
+
+    _edit(_docomo(content_tree), change)
+    problems = _problems(content_tree)
+    assert any("docomo.yaml: note: never shown for physical × online with {'goal': 'cancel'" in p for p in problems)
+
+
+def test_note_too_long_for_the_first_step_screen_fails(content_tree: Path) -> None:
+    _edit(_docomo(content_tree), lambda d: d["note"].update(en="x" * 3300))
+    problems = _problems(content_tree)
+    assert any("docomo.yaml: note.en: with the first step 'mnp_dont_cancel'" in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "expected"),
+    [
+        ("zh-Hans", "在网上解约。", "'解约': the glossary (cancel) says '注销'"),
+        ("zh-Hans", "打开注销画面。", "'画面': the glossary (screen) says '页面 / 屏幕'"),
+        ("zh-Hans", "需要本人确认。", "'本人确认': the glossary (identity_check)"),
+        ("zh-Hans", "合约本人去门店。", "'合约本人': the glossary (contract_holder) says '签约人本人'"),
+        (
+            "en",
+            "Log in with your dアカウント.",
+            "first use of 'dアカウント' must be glossed as 'd ACCOUNT (dアカウント)'",
+        ),
+        (
+            "zh-Hans",
+            "先取得 MNP予約番号。",
+            "first use of 'MNP予約番号' must be glossed as '携号转网预约号（MNP予約番号）'",
+        ),
+    ],
+)
+def test_glossary_flags_inconsistent_terms(content_tree: Path, locale: str, text: str, expected: str) -> None:
+    _edit(_docomo(content_tree), lambda d: _online_step(d, "choose_email")["text"].update({locale: text}))
+    index = _ONLINE_STEPS.index("choose_email")
+    problems = _problems(content_tree)
+    assert any(f"procedures[0].steps[{index}].text.{locale}: {expected}" in p for p in problems), problems
+
+
+def test_glossary_allows_quoted_labels_and_glossed_terms(content_tree: Path) -> None:
+    texts = {
+        "zh-Hans": "点「解約する」按钮。用 d账户（dアカウント）登录，之后 dアカウント 仍然保留。",
+        "en": "Tap 「解約」. Log in with your d ACCOUNT (dアカウント); the dアカウント stays.",
+    }
+    _edit(_docomo(content_tree), lambda d: _online_step(d, "choose_email")["text"].update(texts))
+    load_content(content_tree)
+
+
+def test_glossary_term_that_forbids_itself_fails(content_tree: Path) -> None:
+    _edit(content_tree / "glossary.yaml", lambda d: d["terms"]["cancel"]["forbidden"].update(ja=["解約"]))
+    problems = _problems(content_tree)
+    assert any("glossary.yaml: terms.cancel.forbidden.ja: '解約' is part of the term itself" in p for p in problems)
+
+
+def test_check_prints_uncertain_steps_per_provider(capsys: pytest.CaptureFixture[str]) -> None:
+    assert content_main(["check"]) == 0
+    out = capsys.readouterr().out
+    content = load_content()
+    docomo = [s for proc in content.providers["docomo"].procedures for s in proc.steps]
+    counts = out.split("uncertain steps per provider")[1].splitlines()[1 : 1 + len(content.providers)]
+    assert [line.split()[0] for line in counts] == list(content.providers)
+    docomo_line = counts[list(content.providers).index("docomo")]
+    assert docomo_line.split()[1:4] == [str(sum(s.uncertain for s in docomo)), "/", str(len(docomo))]
