@@ -315,3 +315,183 @@ def test_items_carry_sources_and_reminders_only_where_useful() -> None:
     for provider in rentals:
         for proc in provider.procedures:
             assert "keep_return_receipt" in proc.items_for({"sim": "physical"}), provider.id
+
+
+# --- Issue 14: facts fixed against the third pass of the research sheet, pinned in every locale. ---
+
+
+def _step(provider_id: str, proc_id: str, step_id: str) -> Step:
+    proc = _content().providers[provider_id].procedure(proc_id)
+    assert proc is not None
+    return next(s for s in proc.steps if s.id == step_id)
+
+
+def _all(text: Text, patterns: dict[str, str]) -> None:
+    for locale, pattern in patterns.items():
+        assert re.search(pattern, text[locale]), (locale, pattern, text[locale])
+
+
+def test_carrier_mail_softbank_ymobile_portable_uq_not() -> None:
+    detail = _content().catalogue.items["carrier_email"].detail
+    _all(detail, {"en": "メールアドレス持ち運び", "zh-Hans": "メールアドレス持ち運び", "ja": "メールアドレス持ち運び"})
+    _all(detail, {"en": r"¥3,300 a year", "zh-Hans": r"每年 3,300 日元", "ja": r"年額3,300円"})
+    _all(
+        detail,
+        {
+            "en": r"UQ mobile mail .*cannot be kept",
+            "zh-Hans": r"UQ mobile 的邮箱.*不能保留",
+            "ja": r"UQ mobileのメール.*持ち運べません",
+        },
+    )
+    for locale in LOCALES:
+        assert "SoftBank" not in detail[locale].split("UQ")[0] or "found nothing" not in detail[locale]
+
+
+def test_prepaid_travel_esim_is_not_told_it_has_a_contract() -> None:
+    proc = _content().providers["prepaid_data_sim"].procedure("expires")
+    assert proc is not None
+    items = proc.items_for({"sim": "esim"})
+    assert "delete_esim_profile" not in items
+    assert "delete_travel_esim" in items
+    detail = _content().catalogue.items["delete_travel_esim"].detail
+    _all(detail, {"en": "no contract", "zh-Hans": "没有合约", "ja": "契約がなく"})
+    for locale, continues in (("en", "charges continue"), ("zh-Hans", "扣费都会继续"), ("ja", "料金は続き")):
+        assert continues not in detail[locale]
+
+
+def test_docomo_one_stop_means_a_carrier_outside_one_stop() -> None:
+    for provider_id in ("docomo", "irumo", "ahamo"):
+        text = _step(provider_id, "online", "mnp_onestop").text
+        _all(text, {"en": r"not (?:part of|take part)", "zh-Hans": r"没有参加|未参加", "ja": r"対応していない"})
+        assert "with another carrier" not in text["en"]
+        # The receiving side's 10-day rule, with the 15-day validity.
+        _all(text, {"en": r"at least 10 days", "zh-Hans": r"至少 10 天", "ja": r"10日以上"})
+        _all(text, {"en": r"15 days", "zh-Hans": r"15 天", "ja": r"15日間"})
+
+
+def test_docomo_and_irumo_say_how_to_get_an_mnp_number() -> None:
+    for provider_id in ("docomo", "irumo"):
+        for proc_id in ("online", "shop"):
+            proc = _content().providers[provider_id].procedure(proc_id)
+            assert proc is not None
+            steps = [s.id for s in proc.steps_for({"sim": "physical", "goal": "keep_number"})]
+            assert steps.index("mnp_number_routes") < steps.index("mnp_apply"), (provider_id, proc_id)
+        _all(_step(provider_id, "online", "mnp_number_routes").text, dict.fromkeys(LOCALES, "My docomo"))
+
+
+SHOP_COUNTER = {  # the shop's counter and staff, not e.g. care-facility staff allowed as agents
+    "en": r"\bcounter\b|\bthe staff\b|shop staff",
+    "zh-Hans": r"柜台|门店工作人员|店员|[请问]工作人员",
+    "ja": r"店頭|(?:ショップ|店舗)の窓口|スタッフ",
+}
+ON_SCREEN = {"en": r"on (?:the )?screen", "zh-Hans": r"画面|屏幕上|页面上", "ja": r"画面"}
+
+
+def _shop_procedures() -> list[tuple[Provider, Procedure]]:
+    return [(p, proc) for p, proc in _procedures() if proc.channel == "shop"]
+
+
+@pytest.mark.parametrize("pair", _shop_procedures(), ids=_id)
+def test_shop_steps_never_point_at_a_screen(pair: tuple[Provider, Procedure]) -> None:
+    provider, proc = pair
+    for step in proc.steps:
+        for locale, pattern in ON_SCREEN.items():
+            assert not re.search(pattern, step.text[locale]), (provider.id, step.id, locale, step.text[locale])
+
+
+@pytest.mark.parametrize("pair", [pair for pair in _shop_procedures() if "stay" in pair[1].questions()], ids=_id)
+def test_users_abroad_are_not_sent_to_a_shop_counter(pair: tuple[Provider, Procedure]) -> None:
+    provider, proc = pair
+    for sim in proc.sim_types:
+        for step in proc.steps_for({"sim": sim, "goal": "cancel", "stay": "abroad"}):
+            for locale, pattern in SHOP_COUNTER.items():
+                assert not re.search(pattern, step.text[locale]), (provider.id, step.id, locale, step.text[locale])
+
+
+@pytest.mark.parametrize("provider", _providers(), ids=lambda p: p.id)
+def test_no_toll_free_number_on_a_path_abroad(provider: Provider) -> None:
+    toll_free = {pid for pid, phone in provider.phones.items() if phone.number.startswith(("0120", "0800"))}
+    for proc in provider.procedures:
+        if "stay" not in proc.questions():
+            continue
+        for sim in proc.sim_types:
+            for step in proc.steps_for({"sim": sim, "goal": "cancel", "stay": "abroad"}):
+                used = {arg for kind, arg in step.text.placeholders("en") if kind == "phone"}
+                assert not used & toll_free, (provider.id, proc.id, step.id, used & toll_free)
+
+
+def test_docomo_final_bill_from_abroad_via_ntt_finance() -> None:
+    for provider_id in ("docomo", "irumo"):
+        provider = _content().providers[provider_id]
+        assert provider.phones["ntt_finance_abroad"].number == "+81-3-5463-3582"
+        assert provider.sources[provider.phones["ntt_finance_abroad"].sources[0]].kind == "official"
+        bill = _step(provider_id, "online", "last_bill")
+        assert not bill.uncertain
+        assert bill.phase == "after"
+        _all(bill.text, dict.fromkeys(LOCALES, r"\{phone:ntt_finance_abroad\}"))
+        _all(bill.text, dict.fromkeys(LOCALES, "Web Billing"))
+        card = _step(provider_id, "online", "billing_card")
+        assert card.phase == "before"
+        assert card.when is not None
+        assert card.when.stay == ["leaving"]
+        _all(card.text, {"en": r"one to two months", "zh-Hans": r"一到两个月", "ja": r"1〜2か月"})
+        for proc in provider.procedures:
+            for stay in ("leaving", "abroad"):
+                assert "last_bill" in [s.id for s in proc.steps_for({"sim": "esim", "goal": "cancel", "stay": stay})]
+
+
+def test_eight_day_cancellation_names_the_right_system() -> None:
+    for provider_id, proc_id, step_id, term in (
+        ("docomo", "online", "eight_day", "確認措置"),
+        ("docomo", "shop", "eight_day_shop", "確認措置"),
+        ("ahamo", "online", "eight_day", "確認措置"),
+        ("sakura_mobile", "online", "initial_8day", "初期契約解除"),
+    ):
+        step = _step(provider_id, proc_id, step_id)
+        assert step.phase == "cancel"
+        _all(step.text, dict.fromkeys(LOCALES, term))
+    # 確認措置 excludes personal reasons such as leaving Japan; 初期契約解除 still charges usage.
+    _all(
+        _step("docomo", "online", "eight_day").text,
+        {"en": r"leaving Japan do not count", "zh-Hans": r"要离开日本.*不算", "ja": r"出国する.*対象外"},
+    )
+    _all(_step("sakura_mobile", "online", "initial_8day").text, {"en": "¥3,300", "zh-Hans": "3,300", "ja": "3,300"})
+
+
+def test_docomo_family_online_checks_login_and_the_d_account_sms() -> None:
+    for provider_id in ("docomo", "irumo"):
+        proc = _content().providers[provider_id].procedure("online")
+        assert proc is not None
+        for stay in ("leaving", "abroad"):
+            assert "check_login_before_leaving" in proc.items_for({"sim": "physical", "stay": stay})
+        assert "check_login_before_leaving" not in proc.items_for({"sim": "physical", "stay": "staying"})
+        assert "residence_card_airport" in proc.items_for({"sim": "physical", "stay": "leaving"})
+        assert "sim_unlock" in proc.items_for({"sim": "physical"})
+    for provider_id in ("docomo", "irumo", "ahamo"):
+        step = _step(provider_id, "online", "d_account")
+        assert step.phase == "before"
+        _all(
+            step.text,
+            {
+                "en": r"d ACCOUNT \(dアカウント\).*SMS",
+                "zh-Hans": r"d账户（dアカウント）.*短信",
+                "ja": r"dアカウント.*SMS",
+            },
+        )
+
+
+def test_new_leaver_items_are_sourced_and_phased() -> None:
+    catalogue = _content().catalogue
+    expected = {
+        "residence_card_airport": ("before", {"en": "residence card", "zh-Hans": "在留卡", "ja": "在留カード"}),
+        "line_transfer": ("before", {"en": "password", "zh-Hans": "密码", "ja": "パスワード"}),
+        "sim_unlock": ("before", {"en": "unlock", "zh-Hans": "解除 SIM 锁|SIM 锁", "ja": "SIMロック"}),
+        "bank_account_timing": ("after", {"en": "JASSO", "zh-Hans": "JASSO", "ja": "JASSO"}),
+    }
+    for item_id, (phase, patterns) in expected.items():
+        item = catalogue.items[item_id]
+        assert item.phase == phase, item_id
+        _all(item.detail, patterns)
+    # JASSO's own rule: bills first, then the bank account.
+    assert catalogue.sources["jasso_after"].kind == "gov"
+    assert "jasso_after" in catalogue.items["bank_account_timing"].sources
