@@ -1,4 +1,5 @@
-"""`python -m content check [--root DIR]`: validate every content file and print the coverage matrix."""
+"""`python -m content check [--root DIR]`: validate every content file; print the coverage matrix and the
+uncertain-step count per provider."""
 
 from __future__ import annotations
 
@@ -6,14 +7,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from content.check import coverage_matrix, glossary_problems, load_content, step_counts
+from content.check import coverage_matrix, load_content, uncertain_counts
 from content.loader import DATA_DIR, ContentError
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m content")
     sub = parser.add_subparsers(dest="command", required=True)
-    check = sub.add_parser("check", help="validate the content files and print the coverage matrix")
+    check = sub.add_parser("check", help="validate the content files, print the coverage matrix and uncertain steps")
     check.add_argument("--root", type=Path, default=DATA_DIR, help="content data folder (default: the bundled one)")
     args = parser.parse_args(argv)
 
@@ -26,14 +27,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(coverage_matrix(content))
     print("\nuncertain steps per provider (marked uncertain / all steps):")
-    for provider_id, uncertain, total, unphased in step_counts(content):
-        todo = f"   ({unphased} without a phase yet)" if unphased else ""
-        print(f"  {provider_id:<18} {uncertain:>3} / {total:<3}{todo}")
-    pending = list(glossary_problems(content))
-    if pending:
-        print(f"\npending (not enforced yet): {len(pending)} glossary problem(s)")
-        for problem in pending:
-            print(f"  {problem}")
+    for provider_id, uncertain, total in uncertain_counts(content):
+        print(f"  {provider_id:<18} {uncertain:>3} / {total}")
     procedures = sum(len(p.procedures) for p in content.providers.values())
     print(
         f"\ncontent check OK: {len(content.providers)} providers, {procedures} procedures, "

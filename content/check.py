@@ -96,8 +96,6 @@ def _phase_problems(proc: Procedure, file: str, path: str) -> Iterator[Problem]:
         for answers in _answer_combinations(proc.questions()):
             latest: tuple[str, str] | None = None  # (step id, phase) of the furthest step so far
             for step in proc.steps_for({"sim": sim, **answers}):
-                if step.phase is None:
-                    continue
                 if latest is not None and PHASES.index(step.phase) < PHASES.index(latest[1]):
                     if step.id not in reported:
                         reported.add(step.id)
@@ -321,22 +319,16 @@ def check_content(content: Content) -> list[Problem]:
         problems.extend(_text_problems(text, content.ui_dir, key, None))
     for provider in content.providers.values():
         problems.extend(_provider_problems(provider, content, content.files[provider.id]))
+    problems.extend(glossary_problems(content))
     return problems
 
 
-def step_counts(content: Content) -> list[tuple[str, int, int, int]]:
-    """Per provider: (id, steps marked uncertain, all steps, steps without a phase yet)."""
+def uncertain_counts(content: Content) -> list[tuple[str, int, int]]:
+    """Per provider: (id, steps marked uncertain, all steps), as `python -m content check` prints them."""
     rows = []
     for provider in content.providers.values():
         steps = [s for proc in provider.procedures for s in proc.steps]
-        rows.append(
-            (
-                provider.id,
-                sum(s.uncertain for s in steps),
-                len(steps),
-                sum(s.phase is None for s in steps),
-            )
-        )
+        rows.append((provider.id, sum(s.uncertain for s in steps), len(steps)))
     return rows
 
 

@@ -155,7 +155,7 @@ class Step(Strict):
     text: Text
     sources: SourceRefs
     when: When | None = None
-    phase: Phase | None = None  # being filled in for every step (issue 14); required once all steps have it
+    phase: Phase
     # The fact rests on weak or conflicting sources: the bot says so and links the official page.
     uncertain: bool = False
 

@@ -166,7 +166,7 @@ def step_screen(content: Content, ud: dict[str, Any], locale: str) -> Screen:
         _header(content, provider, proc, sel, locale) + (note_block(content, provider, locale) if index == 0 else ""),
         f"{escape_ui(content, 'step_progress', locale, n=n, total=total)}  {progress(n, total)}"
         + (f"  {escape_ui(content, 'step_done_mark', locale)}" if done else ""),
-        f"{phases.heading(content, step.phase, locale)}\n{text}" if step.phase else text,
+        f"{phases.heading(content, step.phase, locale)}\n{text}",
     ]
     if step.uncertain:
         date = proc.checked_on.strftime(DATE_FORMAT)

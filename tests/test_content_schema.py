@@ -49,10 +49,16 @@ def _procedure(steps: list[dict[str, object]]) -> Procedure:
 def test_procedure_questions_and_branches_come_from_the_steps() -> None:
     proc = _procedure(
         [
-            {"id": "keep", "text": T, "sources": ["s"], "when": {"goal": "keep_number"}},
-            {"id": "abroad", "text": T, "sources": ["s"], "when": {"goal": "cancel", "stay": "abroad"}},
-            {"id": "always", "text": T, "sources": ["s"]},
-            {"id": "esim", "text": T, "sources": ["s"], "when": {"sim": "esim"}},
+            {"id": "keep", "phase": "cancel", "text": T, "sources": ["s"], "when": {"goal": "keep_number"}},
+            {
+                "id": "abroad",
+                "phase": "before",
+                "text": T,
+                "sources": ["s"],
+                "when": {"goal": "cancel", "stay": "abroad"},
+            },
+            {"id": "always", "phase": "cancel", "text": T, "sources": ["s"]},
+            {"id": "esim", "phase": "after", "text": T, "sources": ["s"], "when": {"sim": "esim"}},
         ]
     )
     assert proc.questions() == ["goal", "stay"]
