@@ -68,7 +68,8 @@ async def test_a_partial_link_asks_the_remaining_question(standin: StandIn, db: 
 
 
 @pytest.mark.parametrize(
-    "payload", ["docomo-x-on", "nosuch-e-on-c", "docomo-e-ph-c", "iijmio-e-on", "a" * 70, "../../etc", "docomo-e-on-zz"]
+    "payload",
+    ["docomo-x-on", "nosuch-e-on-c", "docomo-e-ph-c", "lightpocket-e-po", "a" * 70, "../../etc", "docomo-e-on-zz"],
 )
 async def test_tampered_payload_gets_a_friendly_normal_start(standin: StandIn, db: Path, payload: str) -> None:
     async with running_bot(standin, db) as app:
