@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from content.check import coverage_matrix, load_content, uncertain_counts
+from content.check import coverage_matrix, load_content, translation_progress, uncertain_counts
 from content.loader import DATA_DIR, ContentError
 
 
@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     print("\nuncertain steps per provider (marked uncertain / all steps):")
     for provider_id, uncertain, total in uncertain_counts(content):
         print(f"  {provider_id:<18} {uncertain:>3} / {total}")
+    print("\nlocales being translated (texts that have it / all texts):")
+    for locale, have, total in translation_progress(content):
+        print(f"  {locale:<18} {have:>4} / {total}")
     procedures = sum(len(p.procedures) for p in content.providers.values())
     print(
         f"\ncontent check OK: {len(content.providers)} providers, {procedures} procedures, "

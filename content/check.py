@@ -10,6 +10,7 @@ from pathlib import Path
 from content.loader import DATA_DIR, Content, ContentError, Problem, read_content
 from content.schema import (
     CHANNELS,
+    DRAFT_LOCALES,
     LOCALES,
     PHASES,
     PLACEHOLDER_RE,
@@ -40,7 +41,7 @@ def _looks_like_phone(candidate: str) -> bool:
 
 def _text_problems(text: Text, file: str, path: str, provider: Provider | None) -> Iterator[Problem]:
     reference = text.placeholders(LOCALES[0])
-    for locale in LOCALES:
+    for locale in text.locales():
         value = text[locale]
         found = text.placeholders(locale)
         if found != reference:
@@ -185,7 +186,7 @@ def _glossary_self_problems(glossary: Glossary, file: str) -> Iterator[Problem]:
     for term_id, term in glossary.terms.items():
         for locale, variants in term.forbidden.items():
             for variant in variants:
-                if variant in term.text[locale]:
+                if variant in term.text.root.get(locale, ""):
                     yield Problem(
                         file, f"terms.{term_id}.forbidden.{locale}", f"{variant!r} is part of the term itself"
                     )
@@ -203,7 +204,7 @@ def glossary_problems(content: Content) -> Iterator[Problem]:
     terms = content.glossary.terms
     yield from _glossary_self_problems(content.glossary, content.glossary_file)
     for file, path, text in _all_texts(content):
-        for locale in LOCALES:
+        for locale in text.locales():
             value = _mask_quoted(text[locale])
             for term_id, term in terms.items():
                 for variant in term.forbidden.get(locale, []):
@@ -211,9 +212,9 @@ def glossary_problems(content: Content) -> Iterator[Problem]:
                         yield Problem(
                             file,
                             f"{path}.{locale}",
-                            f"{variant!r}: the glossary ({term_id}) says {term.text[locale]!r}",
+                            f"{variant!r}: the glossary ({term_id}) says {term.text.root.get(locale, term.text['en'])!r}",
                         )
-                if locale not in term.glossed:
+                if locale not in term.glossed or locale not in term.text.locales():
                     continue
                 native, form = term.text["ja"], term.text[locale]
                 first = value.find(native)
@@ -321,6 +322,12 @@ def check_content(content: Content) -> list[Problem]:
         problems.extend(_provider_problems(provider, content, content.files[provider.id]))
     problems.extend(glossary_problems(content))
     return problems
+
+
+def translation_progress(content: Content) -> list[tuple[str, int, int]]:
+    """Per draft locale: (locale, texts that have it, all texts)."""
+    texts = [text for _, _, text in _all_texts(content)]
+    return [(loc, sum(loc in t.locales() for t in texts), len(texts)) for loc in DRAFT_LOCALES]
 
 
 def uncertain_counts(content: Content) -> list[tuple[str, int, int]]:

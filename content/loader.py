@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from content.schema import LOCALES, PROVIDER_KINDS, Glossary, ItemCatalogue, Provider, Text
+from content.schema import DRAFT_LOCALES, LOCALES, PROVIDER_KINDS, Glossary, ItemCatalogue, Provider, Text
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -101,14 +101,34 @@ def _load_ui(ui_dir: Path, root: Path, problems: list[Problem]) -> dict[str, Tex
             continue
         per_locale[locale] = {str(k): v for k, v in data.items()}
     keys = sorted(set().union(*per_locale.values())) if per_locale else []
+    drafts = _draft_ui(ui_dir, root, problems)
+    for loc, strings in drafts.items():
+        for key in sorted(set(strings) - set(keys)):
+            problems.append(Problem(_relative(ui_dir / f"{loc}.yaml", root), key, "no such message id"))
     ui: dict[str, Text] = {}
     for key in keys:
         for loc, strings in per_locale.items():
             if not (strings.get(key) or "").strip():
                 problems.append(Problem(_relative(ui_dir / f"{loc}.yaml", root), key, f"missing translation ({loc})"))
         if all((s.get(key) or "").strip() for s in per_locale.values()) and len(per_locale) == len(LOCALES):
-            ui[key] = Text({loc: per_locale[loc][key] for loc in LOCALES})
+            translated = {loc: strings[key] for loc, strings in drafts.items() if key in strings}
+            ui[key] = Text({**{loc: per_locale[loc][key] for loc in LOCALES}, **translated})
     return ui
+
+
+def _draft_ui(ui_dir: Path, root: Path, problems: list[Problem]) -> dict[str, dict[str, str]]:
+    """UI strings of the locales being translated: each file optional, each key optional."""
+    drafts: dict[str, dict[str, str]] = {}
+    for locale in DRAFT_LOCALES:
+        path = ui_dir / f"{locale}.yaml"
+        if not path.exists():
+            continue
+        data = _read_yaml(path, root, problems)
+        if not isinstance(data, dict) or not all(isinstance(v, str) and v.strip() for v in data.values()):
+            problems.append(Problem(_relative(path, root), "", "expected a flat mapping of message id to text"))
+            continue
+        drafts[locale] = {str(k): v for k, v in data.items()}
+    return drafts
 
 
 def _read_glossary(path: Path, root: Path, problems: list[Problem]) -> Glossary | None:

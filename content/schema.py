@@ -23,6 +23,11 @@ from pydantic import (
 
 Locale = Literal["zh-Hans", "en", "ja"]
 LOCALES: tuple[Locale, ...] = get_args(Locale)
+# Locales being translated: accepted wherever a text may carry them, never required, and not offered to users
+# until every text has them and they move up into `Locale` (`python -m content check` prints how far each is).
+DraftLocale = Literal["zh-Hant", "vi", "ko"]
+DRAFT_LOCALES: tuple[DraftLocale, ...] = get_args(DraftLocale)
+AnyLocale = Locale | DraftLocale
 
 SimType = Literal["physical", "esim"]
 SIM_TYPES: tuple[SimType, ...] = get_args(SimType)
@@ -93,13 +98,23 @@ class Text(RootModel[dict[str, str]]):
 
     @model_validator(mode="after")
     def _all_locales(self) -> Text:
-        unknown = sorted(set(self.root) - set(LOCALES))
+        unknown = sorted(set(self.root) - set(LOCALES) - set(DRAFT_LOCALES))
         if unknown:
-            raise ValueError(f"unknown locale(s) {', '.join(unknown)}; expected {', '.join(LOCALES)}")
+            raise ValueError(
+                f"unknown locale(s) {', '.join(unknown)}; expected {', '.join(LOCALES)} "
+                f"(and, while being translated, {', '.join(DRAFT_LOCALES)})"
+            )
         missing = [loc for loc in LOCALES if not (self.root.get(loc) or "").strip()]
         if missing:
             raise ValueError(f"missing translation(s): {', '.join(missing)}")
+        empty = [loc for loc in DRAFT_LOCALES if loc in self.root and not (self.root[loc] or "").strip()]
+        if empty:
+            raise ValueError(f"empty translation(s): {', '.join(empty)} (leave the key out until it is written)")
         return self
+
+    def locales(self) -> list[AnyLocale]:
+        """The required locales, then the draft locales this text already has."""
+        return [*LOCALES, *(loc for loc in DRAFT_LOCALES if loc in self.root)]
 
     def __getitem__(self, locale: str) -> str:
         return self.root[locale]
@@ -246,10 +261,10 @@ class Term(Strict):
 
     text: Text
     # Variants flagged in that locale's texts (outside 「…」, where Japanese screen labels are quoted as shown).
-    forbidden: dict[Locale, list[str]] = Field(default_factory=dict)
+    forbidden: dict[AnyLocale, list[str]] = Field(default_factory=dict)
     # In these locales the first use of the Japanese form in a text must sit inside this locale's form,
     # e.g. en "d ACCOUNT (dアカウント)": a reader meets the Japanese term together with its meaning.
-    glossed: list[Locale] = Field(default_factory=list)
+    glossed: list[AnyLocale] = Field(default_factory=list)
 
 
 class Glossary(Strict):

@@ -252,3 +252,33 @@ def test_check_prints_uncertain_steps_per_provider(capsys: pytest.CaptureFixture
     assert [line.split()[0] for line in counts] == list(content.providers)
     docomo_line = counts[list(content.providers).index("docomo")]
     assert docomo_line.split()[1:4] == [str(sum(s.uncertain for s in docomo)), "/", str(len(docomo))]
+
+
+def test_draft_locale_is_optional_per_text_and_counted(content_tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _edit(_docomo(content_tree), lambda d: d["name"].update(vi="docomo (NTT)"))
+    (content_tree / "ui" / "vi.yaml").write_text("ask_sim: Thẻ SIM vật lý hay eSIM?\n", encoding="utf-8")
+    content = load_content(content_tree)
+    assert content.providers["docomo"].name["vi"] == "docomo (NTT)"
+    assert content.ui["ask_sim"].locales() == ["zh-Hans", "en", "ja", "vi"]
+    assert content_main(["check", "--root", str(content_tree)]) == 0
+    progress = capsys.readouterr().out.split("locales being translated")[1].splitlines()
+    assert next(line for line in progress if line.split()[:1] == ["vi"]).split()[1] == "2"
+    assert next(line for line in progress if line.split()[:1] == ["ko"]).split()[1] == "0"
+
+
+def test_draft_translation_is_checked_like_the_others(content_tree: Path) -> None:
+    def drifting_placeholder(d: Any) -> None:
+        step = next(s for s in d["procedures"][0]["steps"] if "{link:" in s["text"]["en"])
+        step["text"]["ko"] = "링크 없이 번역한 단계"
+
+    _edit(_docomo(content_tree), drifting_placeholder)
+    (content_tree / "ui" / "ko.yaml").write_text("no_such_key: 없음\n", encoding="utf-8")
+    problems = _problems(content_tree)
+    assert any(".text.ko: placeholders differ from zh-Hans" in p for p in problems)
+    assert "data/ui/ko.yaml: no_such_key: no such message id" in problems
+
+
+def test_empty_or_unknown_locale_fails(content_tree: Path) -> None:
+    _edit(_docomo(content_tree), lambda d: d["procedures"][0]["title"].update({"zh-Hant": " ", "fr": "Résilier"}))
+    problems = " ".join(_problems(content_tree))
+    assert "unknown locale(s) fr" in problems
