@@ -66,6 +66,7 @@ async def test_a_401_while_polling_ends_the_process(standin: StandIn, tmp_path: 
         await stop_bot(process)
         raise
     standin.token = "999:revoked-token"  # the token is revoked: every call is 401 from now on
+    standin.push_update({})  # ends the running long poll with an update no handler sends for; the next one is 401
     code, output = await finish(process)
     assert code == ExitCode.TOKEN_REJECTED, output
     assert len(lines_with(output, "rejected TELEGRAM_BOT_TOKEN")) == 1, output
