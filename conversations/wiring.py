@@ -45,7 +45,7 @@ class _AddressedToThisBot(filters.MessageFilter):
     group belongs to another bot. PTB's CommandHandler checks the same, but only for the commands it names."""
 
     def filter(self, message: Message) -> bool:
-        command = (message.text or "").split(maxsplit=1)[0] if message.text else ""
+        command = message.text.split(maxsplit=1)[0] if message.text else ""
         _, _, username = command.partition("@")
         return not username or username.lower() == (message.get_bot().username or "").lower()
 
