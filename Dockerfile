@@ -1,11 +1,11 @@
-# Production image: polling by default; set BOT_WEBHOOK_URL (and BOT_WEBHOOK_SECRET) for webhook mode.
+# Production image: polling by default; set BOT_WEBHOOK_URL (and BOT_WEBHOOK_SECRET) for webhook mode, and
+# BOT_WEBHOOK_LISTEN=0.0.0.0 to accept the proxy's connections from outside the container (loopback otherwise).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    BOT_DB_PATH=/data/jpsim-bot.sqlite3 \
-    BOT_WEBHOOK_LISTEN=0.0.0.0
+    BOT_DB_PATH=/data/jpsim-bot.sqlite3
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
@@ -14,7 +14,7 @@ COPY conversations ./conversations
 COPY content ./content
 RUN pip install . \
     && useradd --system --uid 10001 --home-dir /app bot \
-    && mkdir /data && chown bot /data
+    && install -d -m 700 -o bot /data
 
 USER bot
 VOLUME ["/data"]

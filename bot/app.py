@@ -17,6 +17,7 @@ from bot.persistence import SqlitePersistence
 from bot.reminders import Dispatcher, dispatcher_of
 from bot.settings import Settings
 from bot.storage import SqliteStorage, Storage
+from bot.updates_request import UpdatesRequest
 from content import LOCALES, Content
 from conversations.reminder_handlers import render_reminder, resume_if_blocked
 from conversations.wiring import build_handlers
@@ -81,6 +82,7 @@ def build_application(
     storage: Storage | None = None,
     clock: Clock | None = None,
     request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
     persistence_interval: float = 60,
 ) -> AppType:
     if settings.token is None:
@@ -104,6 +106,8 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request)
+    # Skips updates PTB cannot parse instead of retrying them forever (bot/updates_request.py).
+    builder = builder.get_updates_request(get_updates_request or UpdatesRequest())
     app: Any = builder.build()
     app.bot_data[SERVICES_KEY] = Services(settings, content, storage, clock or SystemClock())
     for handler in build_handlers():

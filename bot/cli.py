@@ -9,7 +9,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bot.logging_setup import configure_logging
+from bot.exitcodes import ExitCode
+from bot.logging_setup import configure_logging, redact_process_output, secret_forms
 from bot.settings import Settings
 from content import ContentError, load_content
 
@@ -34,7 +35,7 @@ def _settings_or_exit() -> Settings:
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"]).upper()
             print(f"  {field}: {err['msg']}", file=sys.stderr)
-        raise SystemExit(2) from None
+        raise SystemExit(ExitCode.CONFIG) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,20 +59,21 @@ def main(argv: list[str] | None = None) -> int:
     demo = args.demo or settings.token is None
     # The demo's terminal is the user's chat: keep library chatter out of it unless asked for.
     level = args.log_level or ("WARNING" if demo else "INFO")
-    configure_logging(getattr(logging, level), secrets=[settings.token or ""])
+    secrets = [*secret_forms(settings.token), settings.webhook_secret or ""]
+    redact_process_output(secrets)
+    configure_logging(getattr(logging, level), secrets=secrets)
     try:
         content = load_content()
     except ContentError as exc:
         print(f"The content files have {len(exc.problems)} problem(s); run `python -m content check`.", file=sys.stderr)
-        return 2
+        return ExitCode.CONFIG
     if demo:
         from bot import demo as offline
 
         if settings.token is None and args.script is None:
             print(NO_TOKEN_HELP)
         offline.main(settings, content, script=args.script, fast_clock=args.fast_clock, language=args.lang)
-        return 0
+        return ExitCode.OK
     from bot.runner import run
 
-    run(settings, content)
-    return 0
+    return run(settings, content)

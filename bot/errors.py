@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -37,9 +38,10 @@ async def on_error(update: object, context: AppContext) -> None:
     chat = update.effective_chat
     if chat is None or chat.type != chat.PRIVATE or context.user_data is None:
         return
+    # A database that cannot be written (disk full, locked): the change is lost, so "your progress is saved"
+    # would be wrong.
+    key = "error_not_saved" if isinstance(error, sqlite3.Error) else "error_generic"
     try:
-        await context.bot.send_message(
-            chat.id, context.content.text("error_generic", locale(update, context)), parse_mode=None
-        )
+        await context.bot.send_message(chat.id, context.content.text(key, locale(update, context)), parse_mode=None)
     except TelegramError as exc:
         log.warning("could not tell chat %s about the error: %r", chat.id, exc)

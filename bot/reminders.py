@@ -43,13 +43,18 @@ def backoff(attempts: int) -> timedelta:
 
 
 async def user_settings(storage: Storage, user_id: int, chat_id: int, locale: str, default_tz: str) -> UserSettings:
-    """The user's reminder settings, created with the defaults on first use."""
+    """The user's reminder settings, created with the defaults on first use. `chat_id` is the chat the update came
+    from; reminders go to the user's private chat (Telegram gives it the user's id), so a button tapped on a
+    message in a group never moves them there."""
+    private = chat_id == user_id
     settings = await storage.get_settings(user_id)
     if settings is None:
-        settings = UserSettings(user_id=user_id, chat_id=chat_id, locale=locale, timezone=default_tz)
+        settings = UserSettings(user_id=user_id, chat_id=user_id, locale=locale, timezone=default_tz)
         await storage.save_settings(settings)
-    elif settings.locale != locale or settings.chat_id != chat_id:
-        settings.locale, settings.chat_id = locale, chat_id
+    elif settings.locale != locale or (private and settings.chat_id != chat_id):
+        settings.locale = locale
+        if private:
+            settings.chat_id = chat_id
         await storage.save_settings(settings)
     return settings
 

@@ -1,34 +1,144 @@
 """Run the bot for real: long polling, or webhook mode when BOT_WEBHOOK_URL is set.
 
-Both stop cleanly on SIGINT and SIGTERM (python-telegram-bot's stop_signals): polling stops, in-flight
-updates finish, the persistence writes once more, and post_shutdown closes the database.
+Both stop cleanly on SIGINT and SIGTERM: polling or the webhook server stops, in-flight updates finish,
+the persistence writes once more, and post_shutdown closes the database. A fatal condition (the token
+rejected, the webhook refused, the database unusable, the Bot API unreachable at start) is logged as one
+line and ends the process with its exit code (bot/exitcodes.py), so a supervisor restarts it or stops trying.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import signal
 from urllib.parse import urlsplit
 
 from telegram import Update
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 
 from bot.app import build_application
+from bot.context import AppContext, AppType
+from bot.exitcodes import ExitCode, FatalError
 from bot.settings import Settings
+from bot.updates_request import UpdatesRequest
+from bot.webhook import WebhookServer
 from content import Content
 
+log = logging.getLogger(__name__)
+
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+POLL_TIMEOUT = 10  # seconds a getUpdates long poll waits (python-telegram-bot's run_polling default)
+TOKEN_REJECTED = "Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): copy the token from @BotFather again"
 
 
-def run(settings: Settings, content: Content) -> None:
-    app = build_application(settings, content)
-    if settings.bot_webhook_url:
-        app.run_webhook(
-            listen=settings.bot_webhook_listen,
-            port=settings.bot_webhook_port,
-            url_path=urlsplit(settings.bot_webhook_url).path.lstrip("/"),
-            webhook_url=settings.bot_webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-            stop_signals=STOP_SIGNALS,
+class Stopper:
+    """Set once, by a stop signal or a fatal condition; the first reason wins and decides the exit code."""
+
+    def __init__(self) -> None:
+        self.code = ExitCode.OK
+        self._event = asyncio.Event()
+
+    def stop(self, code: ExitCode = ExitCode.OK, message: str | None = None) -> None:
+        if self._event.is_set():
+            return
+        if message:
+            log.critical("%s", message)
+        self.code = code
+        self._event.set()
+
+    def token_rejected(self) -> None:
+        self.stop(ExitCode.TOKEN_REJECTED, TOKEN_REJECTED)
+
+    async def wait(self) -> None:
+        await self._event.wait()
+
+
+def _one_line(error: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(error).split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def startup_failure(error: Exception, settings: Settings) -> FatalError | None:
+    """What a failure while starting means for the operator, or None for a bug (a traceback is wanted)."""
+    if isinstance(error, FatalError):
+        return error
+    if isinstance(error, InvalidToken):
+        return FatalError(ExitCode.TOKEN_REJECTED, TOKEN_REJECTED)
+    if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+        return FatalError(
+            ExitCode.UNAVAILABLE,
+            f"cannot reach the Bot API at {settings.telegram_api_base_url} ({_one_line(error)}): "
+            "check the network and TELEGRAM_API_BASE_URL; restarting later may help",
         )
-    else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES, stop_signals=STOP_SIGNALS)
+    return None
+
+
+async def _webhook(app: AppType, settings: Settings, stopper: Stopper) -> None:
+    url = settings.bot_webhook_url
+    secret = settings.webhook_secret
+    assert url is not None  # webhook mode
+    assert secret is not None  # Settings requires the secret with the URL
+    server = WebhookServer(app.bot, urlsplit(url).path, secret, app.update_queue.put)
+    server.listen(settings.bot_webhook_listen, settings.bot_webhook_port)
+    try:
+        try:
+            await app.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+        except BadRequest as exc:
+            raise FatalError(
+                ExitCode.PROTOCOL,
+                f"Telegram refused the webhook {url} ({_one_line(exc)}): BOT_WEBHOOK_URL must be a public "
+                "https URL on port 443, 80, 88 or 8443",
+            ) from None
+        await app.start()
+        await stopper.wait()
+    finally:
+        await server.stop()
+
+
+async def _polling(app: AppType, stopper: Stopper) -> None:
+    assert app.updater is not None
+    await app.updater.start_polling(timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES)
+    await app.start()
+    await stopper.wait()
+
+
+async def serve(settings: Settings, content: Content) -> ExitCode:
+    stopper = Stopper()
+    loop = asyncio.get_running_loop()
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, stopper.stop)
+    app = build_application(settings, content, get_updates_request=UpdatesRequest(stopper.token_rejected))
+
+    async def token_rejected_while_running(update: object, context: AppContext) -> None:
+        # Sends fail with InvalidToken once the token is revoked (the only sign of it in webhook mode).
+        if isinstance(context.error, InvalidToken):
+            stopper.token_rejected()
+
+    app.add_error_handler(token_rejected_while_running)
+    try:
+        async with app:  # initialize: getMe, and the storage opens
+            try:
+                if app.post_init is not None:
+                    await app.post_init(app)
+                if settings.bot_webhook_url:
+                    await _webhook(app, settings, stopper)
+                else:
+                    await _polling(app, stopper)
+            finally:
+                if app.updater is not None and app.updater.running:
+                    await app.updater.stop()
+                if app.running:
+                    await app.stop()
+    except (FatalError, TelegramError) as exc:
+        failure = startup_failure(exc, settings)
+        if failure is None:
+            raise
+        stopper.stop(failure.code, failure.message)
+    finally:
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+    return stopper.code
+
+
+def run(settings: Settings, content: Content) -> ExitCode:
+    return asyncio.run(serve(settings, content))

@@ -45,9 +45,10 @@ NOT_MODIFIED = (
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, description: str, parameters: JsonDict | None = None) -> None:
+    def __init__(self, code: int, description: str, parameters: JsonDict | None = None, *, page: bool = False) -> None:
         super().__init__(description)
         self.code, self.description, self.parameters = code, description, parameters
+        self.page = page  # answer an HTML error page, as a reverse proxy in front of the Bot API does
 
 
 class _EntityChecker(HTMLParser):
@@ -122,6 +123,7 @@ class Fault:
     delay: float = 0.0
     times: int = 1
     chat_id: int | None = None
+    page: bool = False  # an HTML page echoing the request path (token included) instead of Telegram's JSON
 
 
 @dataclass
@@ -279,7 +281,7 @@ class StandIn:
                 await asyncio.sleep(fault.delay)
             if fault.code:
                 extra = {"retry_after": fault.retry_after} if fault.retry_after is not None else None
-                raise ApiError(fault.code, fault.description, extra)
+                raise ApiError(fault.code, fault.description, extra, page=fault.page)
         chat_id = params.get("chat_id")
         if isinstance(chat_id, int) and chat_id in self.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
@@ -505,6 +507,12 @@ class _MethodHandler(RequestHandler):
             return  # the client went away during a long poll (a stopped or killed bot): nobody to answer
         if error is None:
             self.finish({"ok": True, "result": result})
+            return
+        if error.page:
+            self.set_status(error.code)
+            self.finish(
+                f"<html><body><h1>{error.code} {error.description}</h1><p>{self.request.path}</p></body></html>"
+            )
             return
         body: JsonDict = {"ok": False, "error_code": error.code, "description": error.description}
         if error.parameters:

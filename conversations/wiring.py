@@ -7,7 +7,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -38,6 +38,20 @@ class ChatlessCallbackHandler(CallbackQueryHandler[Any, Any]):
         return (
             isinstance(update, Update) and update.callback_query is not None and update.callback_query.message is None
         )
+
+
+class _AddressedToThisBot(filters.MessageFilter):
+    """A command for this bot: plain (/help) or with its username (/help@ThisBot), not /help@OtherBot, which in a
+    group belongs to another bot. PTB's CommandHandler checks the same, but only for the commands it names."""
+
+    def filter(self, message: Message) -> bool:
+        command = message.text.split(maxsplit=1)[0] if message.text else ""
+        _, _, username = command.partition("@")
+        return not username or username.lower() == (message.get_bot().username or "").lower()
+
+
+async def _ignore(update: Update, context: Any) -> None:
+    """Messages without a sender (sent on behalf of a channel): every handler of ours needs the user."""
 
 
 def build_conversation() -> ConversationHandler[Any]:
@@ -85,6 +99,7 @@ def build_conversation() -> ConversationHandler[Any]:
 def build_handlers() -> list[BaseHandler[Update, Any, Any]]:
     """All handlers of group 0, in dispatch order."""
     return [
+        MessageHandler(~filters.USER, _ignore),
         # Buttons on messages sent through inline mode carry no chat (PTB #573): never ours to act on.
         ChatlessCallbackHandler(h.expired),
         # Work everywhere, in or out of the flow.
@@ -113,7 +128,10 @@ def build_handlers() -> list[BaseHandler[Update, Any, Any]]:
         CallbackQueryHandler(rh.choose_timezone, pattern=pattern(Action.TIMEZONE)),
         CallbackQueryHandler(rh.choose_quiet, pattern=pattern(Action.QUIET)),
         # Groups and channels: the bot talks privately only.
-        MessageHandler(filters.ChatType.GROUPS & filters.COMMAND & filters.UpdateType.MESSAGE, h.private_only),
+        MessageHandler(
+            filters.ChatType.GROUPS & filters.COMMAND & _AddressedToThisBot() & filters.UpdateType.MESSAGE,
+            h.private_only,
+        ),
         build_conversation(),
         # Outside a flow.
         CommandHandler("quit", h.nothing_to_quit, filters=PRIVATE),

@@ -4,12 +4,8 @@ These start `python -m bot` as a real subprocess."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import socket
 import sqlite3
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -17,49 +13,13 @@ import pytest
 
 from bot.standin import SimUser, StandIn
 from tests.harness import TOKEN, buttons, shared_content
+from tests.processes import PROCESS_TIMEOUT, ROOT, clean_env, free_port, start_bot, stop_bot, wait_until
 
 pytestmark = pytest.mark.asyncio
-ROOT = Path(__file__).resolve().parent.parent
-PROCESS_TIMEOUT = 60.0
-WAIT_TIMEOUT = 15.0
 
 
 def ui(key: str, **values: object) -> str:
     return shared_content().text(key, "en", **values)
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
-    env["PYTHONPATH"] = str(ROOT)
-    return {**env, **extra}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def wait_until(check: Callable[[], bool]) -> None:
-    """Poll for an effect of another process (stand-in calls, database rows); no event exists to await."""
-    async with asyncio.timeout(WAIT_TIMEOUT):
-        while not check():  # noqa: ASYNC110 - the effect happens in a subprocess
-            await asyncio.sleep(0.02)
-
-
-async def start_bot(tmp_path: Path, **env: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=tmp_path, env=clean_env(**env),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
-
-
-async def stop_bot(process: asyncio.subprocess.Process) -> tuple[int, str]:
-    if process.returncode is None:
-        process.send_signal(signal.SIGTERM)
-    output, _ = await asyncio.wait_for(process.communicate(), PROCESS_TIMEOUT)
-    assert process.returncode is not None
-    return process.returncode, output.decode()
 
 
 async def test_demo_script_walks_to_the_summary_and_a_reminder_fires(tmp_path: Path) -> None:

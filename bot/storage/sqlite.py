@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import functools
 import json
 import logging
+import os
+import shutil
+import sqlite3
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from datetime import date
 from pathlib import Path
@@ -13,6 +17,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import aiosqlite
 
+from bot.exitcodes import ExitCode, FatalError
 from bot.storage.base import ChecklistItem, ConversationKey, JsonDict, Reminder, Storage, UserSettings
 
 log = logging.getLogger(__name__)
@@ -105,6 +110,39 @@ def _encode(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
+def _create_private(path: Path) -> None:
+    """The database holds personal data: its folder (when we create it) is 0700 and the file 0600, before
+    SQLite creates it. SQLite gives the -wal and -shm files the database file's mode."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
+def storage_problem(path: Path, exc: BaseException) -> str:
+    """One line for the operator: what is wrong with the database and what fixes it."""
+    name = getattr(exc, "sqlite_errorname", "")
+    err = getattr(exc, "errno", None)
+    if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")) or err in (errno.ENOSPC, errno.EFBIG):
+        folder = next((p for p in (path.parent, *path.parents) if p.exists()), Path("."))
+        free_mib = shutil.disk_usage(folder).free // (1 << 20)
+        return (
+            f"cannot write the database {path} ({exc}; {free_mib} MiB free on its disk): free disk space "
+            "(or raise the file size limit), then start again"
+        )
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return (
+            f"the database {path} is locked by another process ({exc}): stop the other bot process or tool "
+            "using it (one bot process per database), then start again"
+        )
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")) or isinstance(exc, PermissionError):
+        return (
+            f"cannot open the database {path} for writing ({exc}): make the file and its folder writable by "
+            f"user id {os.getuid()}, or set BOT_DB_PATH to a writable place"
+        )
+    return f"cannot use the database {path} ({exc}): check the file, or set BOT_DB_PATH to another place"
+
+
 def key_user_id(key: ConversationKey) -> int:
     """The user a conversation key belongs to: (chat_id, user_id[, message_id]) or (user_id,)."""
     user = key[1] if len(key) > 1 else key[0]
@@ -126,14 +164,27 @@ class SqliteStorage(Storage):
     async def open(self) -> None:
         if self._db is not None:
             return
+        try:
+            await self._connect()
+            await self._migrate()
+        except (sqlite3.Error, OSError) as exc:
+            await self.close()
+            raise FatalError(ExitCode.STORAGE, storage_problem(self.path, exc)) from None
+
+    async def _connect(self) -> None:
         if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(self.path)
         self._db = await aiosqlite.connect(self.path)
         # WAL + NORMAL: a committed write survives the process being killed; readers never block the writer.
         await self.db.execute("PRAGMA journal_mode=WAL")
         await self.db.execute("PRAGMA synchronous=NORMAL")
         await self.db.execute("PRAGMA foreign_keys=ON")
-        await self._migrate()
+        # Deleted rows are overwritten with zeros instead of lingering in free space (/deletemydata).
+        await self.db.execute("PRAGMA secure_delete=ON")
+        # Take the write lock once: a read-only or locked database fails here, at start, with a clear line,
+        # instead of on every update after the busy time-out.
+        await self.db.execute("BEGIN IMMEDIATE")
+        await self.db.rollback()
 
     async def _migrate(self) -> None:
         async with self.db.execute("PRAGMA user_version") as cur:
@@ -341,7 +392,16 @@ class SqliteStorage(Storage):
         )
         await self.db.execute("UPDATE user_settings SET blocked = 0 WHERE user_id = ?", (user_id,))
 
-    @transaction
     async def erase_user(self, user_id: int) -> None:
+        await self._erase_rows(user_id)
+        # The WAL still holds the pages as they were before the erase: copy the zeroed pages into the database
+        # file and empty the WAL, so no copy of the user's rows stays on disk while the bot runs.
+        async with self._write_lock, self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+            row = await cur.fetchone()
+        if row is not None and row[0]:
+            log.warning("checkpoint after erasing a user was blocked by a reader; the WAL is emptied later")
+
+    @transaction
+    async def _erase_rows(self, user_id: int) -> None:
         for table in ("user_data", "conversations", "user_settings", "checklists", "checklist_items", "reminders"):
             await self.db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
