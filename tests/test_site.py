@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import io
 import posixpath
 import threading
 import urllib.request
@@ -17,6 +18,7 @@ import html5lib
 import pytest
 import yaml
 
+from bot.demo import DEMO_USERNAME, demo_site
 from content import LOCALES, Content, load_content
 from content.__main__ import main as content_main
 from content.deeplinks import decode, encode
@@ -323,3 +325,18 @@ def test_preview_server_serves_the_built_site(site: Site) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_offline_demo_serves_the_site_its_links_point_to(tmp_path: Path) -> None:
+    out = io.StringIO()
+    with demo_site(shared_content(), tmp_path / "site", out, port=0) as base:
+        assert base is not None
+        assert base.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(f"{base}/ja/docomo-e-on-cl.html") as response:
+            page = response.read().decode()
+        assert f'href="https://t.me/{DEMO_USERNAME}?start=docomo-e-on-cl"' in page
+        assert f'content="{base}/ja/docomo-e-on-cl.html"' in page
+        port = int(base.rsplit(":", 1)[1])
+        with demo_site(shared_content(), tmp_path / "other", out, port=port) as taken:
+            assert taken is None  # the demo runs on without web links
+        assert f"port {port} is taken" in out.getvalue()
