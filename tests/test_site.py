@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from bot.demo import DEMO_USERNAME, demo_site
+from bot.settings import Settings
 from content import LOCALES, Content, load_content
 from content.__main__ import main as content_main
 from content.deeplinks import decode, encode
@@ -340,3 +341,14 @@ def test_the_offline_demo_serves_the_site_its_links_point_to(tmp_path: Path) -> 
         with demo_site(shared_content(), tmp_path / "other", out, port=port) as taken:
             assert taken is None  # the demo runs on without web links
         assert f"port {port} is taken" in out.getvalue()
+
+
+def test_the_bot_reads_bot_web_base_url_as_the_site_does(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BOT_WEB_BASE_URL", "https://jpsim.example.org/guides/")
+    assert Settings().bot_web_base_url == "https://jpsim.example.org/guides"
+    monkeypatch.setenv("BOT_WEB_BASE_URL", " ")
+    assert Settings().bot_web_base_url is None
+    monkeypatch.setenv("BOT_WEB_BASE_URL", "jpsim.example.org")
+    with pytest.raises(ValueError, match="http"):
+        Settings()

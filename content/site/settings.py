@@ -23,24 +23,25 @@ class SiteSettings(BaseSettings):
 
     @field_validator("bot_username", mode="before")
     @classmethod
-    def _strip_at(cls, value: Any) -> Any:
+    def _username_without_at(cls, value: Any) -> Any:
         return value.strip().removeprefix("@") if isinstance(value, str) else value
 
     @field_validator("bot_username")
     @classmethod
-    def _username(cls, value: str) -> str:
+    def _telegram_username(cls, value: str) -> str:
         if not USERNAME_RE.match(value):
             raise ValueError("a Telegram username: 5-32 letters, digits or _, starting with a letter")
         return value
 
+    # Validator names are unique across this class and bot.settings.Settings: a subclass's same name replaces one.
     @field_validator("bot_web_base_url", mode="before")
     @classmethod
-    def _blank_is_none(cls, value: Any) -> Any:
+    def _blank_web_base_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("bot_web_base_url")
     @classmethod
-    def _web_base(cls, value: str | None) -> str | None:
+    def _web_base_url(cls, value: str | None) -> str | None:
         if value is None:
             return None
         if not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", value):
