@@ -25,6 +25,15 @@ ROOT_PAGE = INDEX
 
 
 @dataclass(frozen=True)
+class RootEntry:
+    locale: str
+    href: str
+    language: str
+    site_name: str
+    footer: str
+
+
+@dataclass(frozen=True)
 class SiteReport:
     pages: int  # HTML files written
     largest: str  # path of the biggest one, relative to the site root
@@ -90,19 +99,21 @@ class SiteRenderer:
 
     def root(self) -> str:
         """The site root: each language's index, named in that language."""
-        locale = LOCALES[0]
-        names = [self.content.text("web_site_name", loc) for loc in LOCALES]
-        languages = [
-            Choice(f"{self.content.text('language_name', loc)} · {name}", index_path(loc), loc)
-            for loc, name in zip(LOCALES, names, strict=True)
+        text = self.content.text
+        entries = [
+            RootEntry(
+                loc, index_path(loc), text("language_name", loc), text("web_site_name", loc), text("web_footer", loc)
+            )
+            for loc in LOCALES
         ]
         return self._render(
             "root.html",
-            locale,
-            title=" / ".join(names),
-            description=" / ".join(self.content.text("web_index_description", loc) for loc in LOCALES),
+            LOCALES[0],
+            entries=entries,
+            title=" / ".join(e.site_name for e in entries),
+            description=" / ".join(text("web_index_description", loc) for loc in LOCALES),
             canonical=f"{self.base_url}/" if self.base_url else None,
-            languages=languages,
+            languages=[Choice(e.language, e.href, e.locale) for e in entries],
             home_href=ROOT_PAGE,
             script_src="'none'",
         )
