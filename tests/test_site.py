@@ -193,7 +193,7 @@ def test_the_deep_link_on_each_page_opens_that_pages_selection_in_the_bot(site: 
         assert (url.scheme, url.netloc, url.path) == ("https", "t.me", f"/{BOT}")
         start = parse_qs(url.query)["start"]
         assert decode(start[0], content) == decode(payload, content) is not None
-        assert text_of(buttons[0]) == content.text("web_open_in_telegram", locale)
+        assert text_of(buttons[0]) == content.text("web_open_in_app", locale, app="Telegram")
 
 
 def test_language_switcher_and_index_reach_every_locale_and_procedure(site: Site) -> None:

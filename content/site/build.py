@@ -21,6 +21,9 @@ from content.site.pages import Choice, IndexPage, Page, index_page, procedure_pa
 from content.site.paths import INDEX, index_path
 
 TEMPLATES = Path(__file__).parent / "templates"
+# A brand name, the same in every language, so not a translation; content files never name it
+# (tests/test_content_facts.py keeps messenger links and handles copied from blogs out of them).
+MESSENGER = "Telegram"
 ROOT_PAGE = INDEX
 
 
@@ -81,6 +84,7 @@ class SiteRenderer:
             languages=page.languages,
             home_href=relative(page.path, index_path(page.locale)),
             official_line=official_line,
+            messenger=MESSENGER,
             script_src="'none'",
         )
 
