@@ -259,16 +259,28 @@ def test_steps_are_grouped_by_phase_in_the_bots_order(content_tree: Path, tmp_pa
         assert [li.get("id") for li in steps.iter("li")] == [f"step-{i}" for i in ids]
 
 
+def content_link(provider_data: dict[str, Any], link_id: str) -> tuple[str, str]:
+    link = provider_data["links"][link_id]
+    return link["label"]["en"], link["url"]
+
+
 def test_content_text_is_escaped_not_markup(content_tree: Path, tmp_path: Path) -> None:
     path = content_tree / "providers" / "docomo.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["procedures"][0]["title"]["en"] = '<script>alert("x")</script> & "quotes"'
+    for locale in LOCALES:  # every locale must carry the same placeholders
+        data["procedures"][0]["summary"][locale] = "See {link:cancel_page} & <b>this</b>."
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     site = build(load_content(content_tree), tmp_path / "site")
     tree = site.trees["en/docomo-p-on-cl.html"]
     assert text_of(tree.find(".//h1")) == '<script>alert("x")</script> & "quotes"'
     assert (meta(tree, "og:title") or "").startswith('<script>alert("x")</script>')
     assert not [s for s in tree.iter("script")]
+    # A declared link becomes a link in the page and its label in the preview card.
+    label, url = content_link(data, "cancel_page")
+    assert meta(tree, "og:description") == f"See {label} & <b>this</b>."
+    summary = by_class(tree, "p", "summary")[0]
+    assert [(a.get("href"), text_of(a)) for a in summary.iter("a")] == [(url, label)]
 
 
 def test_canonical_and_og_url_only_with_a_base_url(content_tree: Path, tmp_path: Path) -> None:

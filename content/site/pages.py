@@ -60,6 +60,11 @@ def text_segments(text: str, provider: Provider, locale: str) -> list[Segment]:
     return out
 
 
+def plain(segments: Iterable[Segment]) -> str:
+    """Segments as text alone, for places that cannot hold links (meta descriptions, preview cards)."""
+    return "".join(s.text + s.after for s in segments)
+
+
 def ui_segments(content: Content, key: str, locale: str, link: Segment, **values: object) -> list[Segment]:
     """A UI sentence with a `{link}` placeholder, the link put in its place."""
     before, _, after = content.text(key, locale, link=_HOLE, **values).partition(_HOLE)
@@ -146,7 +151,6 @@ class Page:
 
     locale: str
     path: str
-    sel: dict[str, str]
     title: str
     description: str
     heading: str
@@ -213,6 +217,7 @@ def procedure_page(
     facts = _facts(content, provider, sel, locale)
     official_link = provider.links[proc.official_link]
     official = Segment(official_link.label[locale], official_link.url)
+    summary = text_segments(proc.summary[locale], provider, locale)
     question = next_branch_question(content, sel)
     answers: list[Choice] = []
     steps: list[PhaseGroup[StepView]] = []
@@ -233,12 +238,11 @@ def procedure_page(
     return Page(
         locale=locale,
         path=path,
-        sel=sel,
         title=" · ".join([proc.title[locale], *facts[1:]]),
-        description=proc.summary[locale],
+        description=plain(summary),
         heading=proc.title[locale],
         facts=facts,
-        summary=text_segments(proc.summary[locale], provider, locale),
+        summary=summary,
         deep_link=create_deep_linked_url(bot_username, encode(sel)),
         canonical=web_url(base_url, locale, sel) if base_url else None,
         languages=languages(path, content, locale, lambda loc: page_path(loc, sel)),
