@@ -138,15 +138,16 @@ async def inline_query(update: Update, context: AppContext) -> None:
             continue
         links = links_for(context, sel, loc)
         sim = content.text(f"sim_{sel['sim']}", loc)
-        open_button = InlineKeyboardButton(content.text("inline_open", loc), url=links.deep)
-        web_button = [InlineKeyboardButton(content.text("web_open_button", loc), url=links.web)] if links.web else []
+        buttons = [[InlineKeyboardButton(content.text("inline_open", loc), url=links.deep)]]
+        if links.web:
+            buttons.append([InlineKeyboardButton(content.text("web_open_button", loc), url=links.web)])
         results.append(
             InlineQueryResultArticle(
                 id=deeplinks.encode(sel) or uuid4().hex,
                 title=f"{proc.title[loc]} · {sim}",
                 description=proc.summary[loc][:120],
                 input_message_content=InputTextMessageContent(_card(content, provider, proc, sel, loc, links.web)),
-                reply_markup=InlineKeyboardMarkup([[open_button], *([web_button] if web_button else [])]),
+                reply_markup=InlineKeyboardMarkup(buttons),
             )
         )
     await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True)
