@@ -12,6 +12,7 @@ import sys
 COMMANDS: dict[str, str] = {
     "persistence": "bench.persistence",
     "reminders": "bench.reminders",
+    "site": "bench.site",
     "throughput": "bench.throughput",
 }
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import parse_qs, urlsplit
@@ -25,8 +26,11 @@ from bot.lifecycle import polling
 from bot.settings import Settings
 from bot.standin import Call, SimUser, StandIn
 from content import Content
+from content.site.build import build_site
+from content.site.serve import DEFAULT_PORT, site_server
 
 DEMO_TOKEN = "1000:offline-demo-token"
+DEMO_USERNAME = "jpsim_demo_bot"
 DEMO_USER_ID = 10_001
 REMINDER_TICK = 1.0  # seconds between reminder runs in the demo, so a fast clock shows them promptly
 BANNER = """\
@@ -167,7 +171,7 @@ class DemoSession:
 
 @asynccontextmanager
 async def demo_app(settings: Settings, content: Content, clock: Clock) -> AsyncIterator[tuple[AppType, StandIn]]:
-    standin = StandIn(DEMO_TOKEN, username="jpsim_demo_bot")
+    standin = StandIn(DEMO_TOKEN, username=DEMO_USERNAME)
     await standin.start()
     demo_settings = settings.model_copy(
         update={
@@ -195,6 +199,12 @@ async def run_demo(
     greet: bool,
 ) -> None:
     print(BANNER, file=out, flush=True)
+    if settings.bot_web_base_url:
+        print(
+            f" Web pages of every procedure: {settings.bot_web_base_url}/ (shared links open there)",
+            file=out,
+            flush=True,
+        )
     if fast_clock:
         print(f" Fast clock: {fast_clock:g}x - a minute passes every {60 / fast_clock:.2g} s.", file=out, flush=True)
     clock: Clock = FastClock(fast_clock) if fast_clock else SystemClock()
@@ -208,6 +218,26 @@ async def run_demo(
         async for line in lines():
             if not await session.handle(line):
                 break
+
+
+@contextmanager
+def demo_site(content: Content, root: Path, out: TextIO, port: int = DEFAULT_PORT) -> Iterator[str | None]:
+    """The static site built for the demo bot and served on 127.0.0.1, so the web links it shares open;
+    yields its address (None when the port is taken: the demo then runs without web links)."""
+    try:
+        server = site_server(root, port=port)
+    except OSError as exc:
+        print(f" Web pages not served: port {port} is taken ({exc.strerror}).", file=out, flush=True)
+        yield None
+        return
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    build_site(content, root, bot_username=DEMO_USERNAME, base_url=base)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield base
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def _stdin_lines() -> Callable[[], AsyncIterator[str]]:
@@ -250,15 +280,17 @@ def main(settings: Settings, content: Content, *, script: Path | None, fast_cloc
                 )
             )
         return
-    interactive = settings.model_copy(update={"bot_db_path": settings.bot_db_path.with_name("demo.sqlite3")})
-    asyncio.run(
-        run_demo(
-            interactive,
-            content,
-            lines=_stdin_lines(),
-            fast_clock=fast_clock,
-            language=language,
-            out=sys.stdout,
-            greet=True,
+    with tempfile.TemporaryDirectory() as folder, demo_site(content, Path(folder), sys.stdout) as web_base:
+        db_path = settings.bot_db_path.with_name("demo.sqlite3")
+        interactive = settings.model_copy(update={"bot_db_path": db_path, "bot_web_base_url": web_base})
+        asyncio.run(
+            run_demo(
+                interactive,
+                content,
+                lines=_stdin_lines(),
+                fast_clock=fast_clock,
+                language=language,
+                out=sys.stdout,
+                greet=True,
+            )
         )
-    )

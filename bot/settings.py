@@ -8,9 +8,10 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BeforeValidator, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from content.schema import Locale
+from content.site.settings import SiteSettings
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 
@@ -23,7 +24,7 @@ def _split_ids(value: Any) -> Any:
     return value
 
 
-class Settings(BaseSettings):
+class Settings(SiteSettings):  # BOT_USERNAME and BOT_WEB_BASE_URL come from SiteSettings
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     # SecretStr keeps the token out of repr(), logs and validation errors.

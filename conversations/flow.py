@@ -13,59 +13,17 @@ from __future__ import annotations
 from typing import Any
 
 from content import Content
-from content.schema import Procedure, Provider
+
+# The questions and their options are pure content logic, shared with the static site.
+from content.selection import GOALS as GOALS
+from content.selection import QUESTIONS as QUESTIONS
+from content.selection import STAYS as STAYS
+from content.selection import options as options
+from content.selection import procedure_of as procedure_of
+from content.selection import provider_of as provider_of
 from conversations.states import State
 
-QUESTIONS: tuple[str, ...] = ("provider", "sim", "channel", "goal", "stay")
-GOALS = ("cancel", "keep_number")
-STAYS = ("staying", "leaving", "abroad")
 FLOW_KEYS = ("sel", "asked", "view", "step", "done")
-
-
-def provider_of(content: Content, sel: dict[str, str]) -> Provider | None:
-    return content.providers.get(sel.get("provider", ""))
-
-
-def procedure_of(content: Content, sel: dict[str, str]) -> Procedure | None:
-    provider = provider_of(content, sel)
-    if provider is None or "sim" not in sel or "channel" not in sel:
-        return None
-    return provider.procedure_for(sel["sim"], sel["channel"])
-
-
-def _stay_matters(proc: Procedure, sel: dict[str, str]) -> bool:
-    """Whether any step still possible with the answers so far depends on where the user is."""
-    for step in proc.steps:
-        when = step.when
-        if when is None or when.stay is None:
-            continue
-        if when.sim is not None and sel.get("sim") not in when.sim:
-            continue
-        if when.goal is not None and sel.get("goal") not in when.goal:
-            continue
-        return True
-    return False
-
-
-def options(content: Content, sel: dict[str, str], question: str) -> list[str]:
-    """The answers a question offers given the earlier answers; empty when it does not apply."""
-    provider = provider_of(content, sel)
-    if question == "provider":
-        return list(content.providers)
-    if provider is None:
-        return []
-    if question == "sim":
-        return list(provider.sim_types())
-    if question == "channel":
-        return list(provider.channels_for(sel.get("sim", "")))
-    proc = procedure_of(content, sel)
-    if proc is None:
-        return []
-    if question == "goal":
-        return list(GOALS) if "goal" in proc.questions() else []
-    if question == "stay":
-        return list(STAYS) if "stay" in proc.questions() and _stay_matters(proc, sel) else []
-    raise ValueError(f"unknown question {question!r}")
 
 
 def first_after_provider(content: Content, sel: dict[str, str], question: str) -> bool:

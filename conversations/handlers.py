@@ -32,10 +32,11 @@ HandlerCallback = Callable[[Update, AppContext], Coroutine[Any, Any, StateResult
 async def _show_current(update: Update, context: AppContext, *, new: bool = False) -> None:
     ticked: set[str] = set()
     link = ""
+    loc = locale(update, context)
     if flow.current_state(context.ud) is State.SUMMARY:
         ticked = {i for i, item in (await rh.checklist_of(update, context)).items() if item.done}
-        link = sharing.link_for(context, flow.answers(context.ud))
-    screen = views.current_screen(context.content, context.ud, locale(update, context), ticked, link)
+        link = sharing.links_for(context, flow.answers(context.ud), loc).text(context.content, loc)
+    screen = views.current_screen(context.content, context.ud, loc, ticked, link)
     persistence = context.application.persistence
     if isinstance(persistence, SqlitePersistence):
         # The state this screen shows is the one the handler returns: State(view). Write it before showing.

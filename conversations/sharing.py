@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from uuid import uuid4
 
 from telegram import (
@@ -18,6 +19,7 @@ from bot.context import AppContext
 from bot.qr import qr_png
 from content import Content
 from content.schema import Procedure, Provider
+from content.site.paths import web_url
 from conversations import deeplinks, flow
 from conversations.common import chat_id, locale
 from conversations.locale import locale_from_code
@@ -42,8 +44,28 @@ POPULAR = (
 MATCHER_KEY = "provider_matcher"
 
 
-def link_for(context: AppContext, sel: dict[str, str]) -> str:
-    return create_deep_linked_url(context.bot.username, deeplinks.encode(sel))
+@dataclass(frozen=True)
+class ShareLinks:
+    deep: str  # opens the procedure in the bot
+    web: str | None  # the same procedure's page on the static site, when BOT_WEB_BASE_URL is set
+
+    def text(self, content: Content, loc: str) -> str:
+        """The deep link, then the web link on its own line."""
+        return self.deep if self.web is None else f"{self.deep}\n{content.text('web_link_line', loc, link=self.web)}"
+
+    @property
+    def qr(self) -> str:
+        """What a QR code should hold: any phone camera opens a web page, a t.me link needs Telegram."""
+        return self.web or self.deep
+
+
+def links_for(context: AppContext, sel: dict[str, str], loc: str) -> ShareLinks:
+    """The one place that decides which links sharing shows (summary screen, /share, inline results)."""
+    base = context.services.settings.bot_web_base_url
+    return ShareLinks(
+        create_deep_linked_url(context.bot.username, deeplinks.encode(sel)),
+        web_url(base, loc, sel) if base else None,
+    )
 
 
 def matcher(context: AppContext) -> ProviderMatcher:
@@ -63,21 +85,25 @@ async def share_command(update: Update, context: AppContext) -> None:
     if proc is None:
         await message.reply_text(escape_ui(context.content, "share_nothing", loc))
         return
-    link = link_for(context, sel)
-    caption = escape_ui(context.content, "share_caption", loc, title=proc.title[loc], link=link)
-    await context.bot.send_photo(chat_id(update), qr_png(link), caption=caption)
+    links = links_for(context, sel, loc)
+    caption = escape_ui(
+        context.content, "share_caption", loc, title=proc.title[loc], link=links.text(context.content, loc)
+    )
+    await context.bot.send_photo(chat_id(update), qr_png(links.qr), caption=caption)
 
 
-def _card(content: Content, provider: Provider, proc: Procedure, sel: dict[str, str], loc: str) -> str:
+def _card(content: Content, provider: Provider, proc: Procedure, sel: dict[str, str], loc: str, web: str | None) -> str:
     official = provider.links[proc.official_link]
     sim = content.text(f"sim_{sel['sim']}", loc)
     anchor = f'<a href="{html.escape(official.url)}">{html.escape(official.label[loc])}</a>'
+    web_line = [escape_ui(content, "web_link_line", loc, link=web)] if web else []
     return "\n\n".join(
         [
             f"<b>{html.escape(proc.title[loc])}</b> · {html.escape(sim)}",
             fill(proc.summary[loc], provider, loc),
             escape_ui(content, "official_line", loc, link="\x00").replace("\x00", anchor),
             escape_ui(content, "checked_on_line", loc, date=proc.checked_on.isoformat()),
+            *web_line,
         ]
     )
 
@@ -110,16 +136,18 @@ async def inline_query(update: Update, context: AppContext) -> None:
         provider, proc = content.providers[sel["provider"]], flow.procedure_of(content, sel)
         if proc is None:
             continue
-        link = link_for(context, sel)
+        links = links_for(context, sel, loc)
         sim = content.text(f"sim_{sel['sim']}", loc)
-        open_button = InlineKeyboardButton(content.text("inline_open", loc), url=link)
+        buttons = [[InlineKeyboardButton(content.text("inline_open", loc), url=links.deep)]]
+        if links.web:
+            buttons.append([InlineKeyboardButton(content.text("web_open_button", loc), url=links.web)])
         results.append(
             InlineQueryResultArticle(
                 id=deeplinks.encode(sel) or uuid4().hex,
                 title=f"{proc.title[loc]} · {sim}",
                 description=proc.summary[loc][:120],
-                input_message_content=InputTextMessageContent(_card(content, provider, proc, sel, loc)),
-                reply_markup=InlineKeyboardMarkup([[open_button]]),
+                input_message_content=InputTextMessageContent(_card(content, provider, proc, sel, loc, links.web)),
+                reply_markup=InlineKeyboardMarkup(buttons),
             )
         )
     await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True)
