@@ -39,11 +39,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.persistence import SqlitePersistence
 from telegram import Bot
 from telegram.ext import BasePersistence, PersistenceInput, PicklePersistence
 
 from bench.common import machine
-from bot.persistence import SqlitePersistence
 from bot.storage.sqlite import SqliteStorage, _encode, key_user_id
 
 UserData = dict[str, Any]

@@ -18,9 +18,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from pydantic import SecretStr
 
-from bot.app import build_application
 from bot.clock import Clock, FastClock, SystemClock
-from bot.context import AppType
+from bot.context import AppType, Builder
 from bot.lifecycle import polling
 from bot.settings import Settings
 from bot.standin import Call, SimUser, StandIn
@@ -166,7 +165,9 @@ class DemoSession:
 
 
 @asynccontextmanager
-async def demo_app(settings: Settings, content: Content, clock: Clock) -> AsyncIterator[tuple[AppType, StandIn]]:
+async def demo_app(
+    settings: Settings, content: Content, clock: Clock, build: Builder
+) -> AsyncIterator[tuple[AppType, StandIn]]:
     standin = StandIn(DEMO_TOKEN, username="jpsim_demo_bot")
     await standin.start()
     demo_settings = settings.model_copy(
@@ -178,7 +179,7 @@ async def demo_app(settings: Settings, content: Content, clock: Clock) -> AsyncI
         }
     )
     try:
-        async with polling(build_application(demo_settings, content, clock=clock)) as app:
+        async with polling(build(demo_settings, content, clock=clock)) as app:
             yield app, standin
     finally:
         await standin.stop()
@@ -187,6 +188,7 @@ async def demo_app(settings: Settings, content: Content, clock: Clock) -> AsyncI
 async def run_demo(
     settings: Settings,
     content: Content,
+    build: Builder,
     *,
     lines: Callable[[], AsyncIterator[str]],
     fast_clock: float | None,
@@ -199,7 +201,7 @@ async def run_demo(
         print(f" Fast clock: {fast_clock:g}x - a minute passes every {60 / fast_clock:.2g} s.", file=out, flush=True)
     clock: Clock = FastClock(fast_clock) if fast_clock else SystemClock()
     user = SimUser(DEMO_USER_ID, "You", language)
-    async with demo_app(settings, content, clock) as (app, standin):
+    async with demo_app(settings, content, clock, build) as (app, standin):
         terminal = Terminal(standin, user, out)
         standin.listeners.append(terminal.on_call)
         session = DemoSession(app, standin, terminal)
@@ -233,7 +235,15 @@ def _script_lines(path: Path) -> Callable[[], AsyncIterator[str]]:
     return read
 
 
-def main(settings: Settings, content: Content, *, script: Path | None, fast_clock: float | None, language: str) -> None:
+def main(
+    settings: Settings,
+    content: Content,
+    build: Builder,
+    *,
+    script: Path | None,
+    fast_clock: float | None,
+    language: str,
+) -> None:
     if script is not None:
         # A replay starts from an empty database, so the same script gives the same transcript.
         with tempfile.TemporaryDirectory() as folder:
@@ -242,6 +252,7 @@ def main(settings: Settings, content: Content, *, script: Path | None, fast_cloc
                 run_demo(
                     replay,
                     content,
+                    build,
                     lines=_script_lines(script),
                     fast_clock=fast_clock,
                     language=language,
@@ -255,6 +266,7 @@ def main(settings: Settings, content: Content, *, script: Path | None, fast_cloc
         run_demo(
             interactive,
             content,
+            build,
             lines=_stdin_lines(),
             fast_clock=fast_clock,
             language=language,

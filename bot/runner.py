@@ -11,15 +11,15 @@ from urllib.parse import urlsplit
 
 from telegram import Update
 
-from bot.app import build_application
+from bot.context import Builder
 from bot.settings import Settings
 from content import Content
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-def run(settings: Settings, content: Content) -> None:
-    app = build_application(settings, content)
+def run(settings: Settings, content: Content, build: Builder) -> None:
+    app = build(settings, content)
     if settings.bot_webhook_url:
         app.run_webhook(
             listen=settings.bot_webhook_listen,

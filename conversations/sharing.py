@@ -12,6 +12,7 @@ from telegram import (
     InputTextMessageContent,
     Update,
 )
+from telegram.constants import InlineQueryLimit
 from telegram.helpers import create_deep_linked_url
 
 from bot.context import AppContext
@@ -19,14 +20,13 @@ from bot.qr import qr_png
 from content import Content
 from content.schema import Procedure, Provider
 from conversations import deeplinks, flow
-from conversations.common import chat_id, locale
-from conversations.locale import locale_from_code
+from conversations.locale import locale_from_code, user_locale
 from conversations.matching import ProviderMatcher
 from conversations.views import escape_ui, fill
 
 INLINE_CACHE_SECONDS = 300  # results change only with the content; personal because they follow the language
-MAX_RESULTS = 50  # Telegram's limit per answer
-MAX_QUERY = 256
+MAX_RESULTS = InlineQueryLimit.RESULTS
+MAX_QUERY = InlineQueryLimit.MAX_QUERY_LENGTH
 # What an empty inline query lists: the cancellations people ask about most.
 POPULAR = (
     ("docomo", "esim", "online"),
@@ -54,9 +54,13 @@ def matcher(context: AppContext) -> ProviderMatcher:
 
 
 async def share_command(update: Update, context: AppContext) -> None:
-    """The current procedure's link, and a QR code of it to show on a phone."""
-    sel = flow.answers(context.ud)
-    loc = locale(update, context)
+    """The current procedure's link, and a QR code of it to show on a phone (reads the committed record:
+    nothing is written)."""
+    user = update.effective_user
+    assert user is not None
+    record = await context.services.storage.read_record(user.id)
+    sel = flow.answers(record)
+    loc = user_locale(record, user, context.services.settings.bot_default_locale)
     proc = flow.procedure_of(context.content, sel)
     message = update.effective_message
     assert message is not None
@@ -65,7 +69,7 @@ async def share_command(update: Update, context: AppContext) -> None:
         return
     link = link_for(context, sel)
     caption = escape_ui(context.content, "share_caption", loc, title=proc.title[loc], link=link)
-    await context.bot.send_photo(chat_id(update), qr_png(link), caption=caption)
+    await context.bot.send_photo(message.chat_id, qr_png(link), caption=caption)
 
 
 def _card(content: Content, provider: Provider, proc: Procedure, sel: dict[str, str], loc: str) -> str:

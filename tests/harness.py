@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from bot.app import build_application
+from app import build_application
 from bot.clock import Clock
 from bot.context import AppType
 from bot.lifecycle import polling
