@@ -258,6 +258,7 @@ class SqliteStorage(Storage):
         # SQLite has one writer per file; units and the dispatcher's writes take turns on this connection, so
         # one coroutine's statements never land in another's transaction.
         self._write_lock = asyncio.Lock()
+        self._read_lock = asyncio.Lock()
 
     @staticmethod
     def _open(conn: aiosqlite.Connection | None) -> aiosqlite.Connection:
@@ -324,13 +325,15 @@ class SqliteStorage(Storage):
         return await _read_settings(self._open(self._reader), user_id)
 
     async def read_checklist(self, user_id: int) -> tuple[str | None, list[ChecklistItem]]:
-        # One read transaction: the procedure and its items from the same commit.
+        # One read transaction: the procedure and its items from the same commit. The reader connection is
+        # shared by concurrent sends, so the transaction takes turns.
         db = self._open(self._reader)
-        await db.execute("BEGIN")
-        try:
-            return await _read_checklist(db, user_id)
-        finally:
-            await db.execute("COMMIT")
+        async with self._read_lock:
+            await db.execute("BEGIN")
+            try:
+                return await _read_checklist(db, user_id)
+            finally:
+                await db.execute("COMMIT")
 
     async def claim_due(self, now: int, limit: int, stale_before: int) -> list[Reminder]:
         # One statement, one transaction: a second scheduler sees these rows as claimed.
