@@ -24,9 +24,21 @@ async def _entered(turn: Turn) -> None:
         await checklist.make_from_flow(turn)
 
 
+async def _shown_again(turn: Turn) -> bool:
+    """A re-delivered /start, text or /quit was applied before the bot died: applying it again would start
+    yet another flow and make the screen it showed stale. Show the current screen in place instead."""
+    if not turn.redelivered:
+        return False
+    if has_flow(turn):
+        await show_flow(turn)
+    return True
+
+
 @on_update
 async def start(turn: Turn) -> None:
     """/start, or a deep link /start <payload> that opens a procedure directly."""
+    if await _shown_again(turn):
+        return
     args = turn.context.args or []
     payload = args[0] if args else ""
     sel = deeplinks.decode(payload, turn.content) if payload else None
@@ -44,6 +56,8 @@ async def start(turn: Turn) -> None:
 @lasting_button
 async def restart(turn: Turn) -> None:
     """Start over from any message, even a stale one: a fresh provider question, in place on the live screen."""
+    if await _shown_again(turn):
+        return
     tapped = turn.tapped
     live = tapped is not None and tapped.message_id == turn.record.get(SCREEN_KEY)
     flow.new_flow(turn.record, turn.now())
@@ -152,6 +166,8 @@ async def noop(update: Update, context: AppContext) -> None:
 @on_update
 async def quit_flow(turn: Turn) -> None:
     """/quit: leave the questions; buttons of the old screen are stale from now on (a new flow number)."""
+    if turn.redelivered:
+        return
     if "view" not in turn.record:
         turn.say("nothing_to_quit")
         return
@@ -163,6 +179,8 @@ async def quit_flow(turn: Turn) -> None:
 @on_update
 async def free_text(turn: Turn) -> None:
     """Text instead of a tap: jump to a named provider, or explain and show the current screen again."""
+    if await _shown_again(turn):
+        return
     message = turn.update.effective_message
     text = message.text if message is not None and message.text else ""
     if len(text) > MAX_MATCH_LENGTH:

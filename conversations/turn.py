@@ -44,6 +44,8 @@ from conversations.views import escape_ui, notice, restart_screen
 log = logging.getLogger(__name__)
 SCREEN_KEY = "screen"  # the id of the message showing the flow's live screen
 SHOWN_KEY = "shown"  # flow screens shown so far: pairs a sent message with the record it showed
+UPDATES_KEY = "updates"  # ids of the user's last few updates, to know a re-delivered one
+RECENT_UPDATES = 8
 OPENED_KEY = "opened"  # the last message a button opened (picker, checklist): {"key": ..., "msg": id once sent}
 
 
@@ -68,6 +70,12 @@ class Turn:
         self.outbox: list[Outgoing] = []
         self.retired: MaybeInaccessibleMessage | None = None  # an old message whose buttons become Start over
         self.opening = False  # this update asked `once`: keep the record of what the previous one opened
+        # Telegram sends an update again when the bot died before confirming it (getUpdates) or answering it
+        # (webhook). Ids are compared for equality: after a week without updates Telegram starts them afresh.
+        recent: list[int] = record.get(UPDATES_KEY, [])
+        self.redelivered = update.update_id in recent
+        if not self.redelivered:
+            record[UPDATES_KEY] = [*recent, update.update_id][-RECENT_UPDATES:]
 
     @property
     def services(self) -> Services:
