@@ -4,13 +4,15 @@ button depends on); a refused one never rewrites the live screen's keyboard."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+import functools
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.screens import Screen
 from conversations import flow, sharing, views
 from conversations.callbacks import QUESTION_OF, Action, Callback, decode
 from conversations.states import State
-from conversations.turn import SCREEN_KEY, Turn, on_button
+from conversations.turn import SCREEN_KEY, Body, PtbCallback, Turn, on_button
 
 
 def depends_on(callback: Callback) -> str | None:
@@ -71,7 +73,19 @@ async def stale(turn: Turn) -> None:
         turn.retired = tapped
 
 
-flow_button = on_button(is_live, stale)
+def flow_button(body: Body) -> PtbCallback:
+    """A button of the flow's screens: live by its token. The message it was tapped on shows this flow, so it
+    becomes the live screen and gets the next one, even when another copy was newer (a send whose message id
+    a crash kept from the record)."""
+
+    @functools.wraps(body)
+    async def on_live_screen(turn: Turn) -> None:
+        tapped = turn.tapped
+        if isinstance(tapped, Message):
+            turn.record[SCREEN_KEY] = tapped.message_id
+        await body(turn)
+
+    return on_button(is_live, stale)(on_live_screen)
 
 
 def _never(turn: Turn, callback: Callback) -> bool:

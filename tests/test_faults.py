@@ -1008,3 +1008,151 @@ async def test_mark_done_again_after_a_failed_edit_marks_the_step(
     on_disk, _ = conv.database()
     if not marked or on_disk != conv.model.persisted():
         raise StateLost(f"tapping 'Mark done' again on the old copy changed step 1 (on disk: {on_disk['done']})")
+
+
+# -- 4. kill -9 right after each kind of send --
+
+SEND_KINDS = ("start", "typed name", "deep link", "start over on an old message", "edit", "reminder", "deletemydata")
+
+
+def ui(key: str, **values: object) -> str:
+    return shared_content().text(key, "en", **values)
+
+
+def screens_of(standin: StandIn) -> list[dict[str, Any]]:
+    return [m for m in standin.bot_messages(USER) if m.get("reply_markup")]
+
+
+async def tap(conv: Conversation, message: dict[str, Any], label: str) -> str | None:
+    """Tap the button with this label on this message; returns the notice the bot answered with."""
+    data = next((d for text, d in buttons(message) if label in text), None)
+    assert data is not None, f"no {label!r} on {[t for t, _ in buttons(message)]}"
+    _, query_id = conv.standin.push_callback(conv.user, dict(message), data)
+    await wait_until(lambda: conv.standin.callback_answers.get(query_id) is not None, f"the answer to {label!r}")
+    await probe(conv.standin)
+    answer = conv.standin.callback_answers[query_id] or {}
+    return str(answer["text"]) if answer.get("text") else None
+
+
+async def kill_after(
+    conv: Conversation, bot: BotProcess, sent: Callable[[Call], bool], action: Callable[[], object]
+) -> None:
+    """Do `action` and SIGKILL the bot the moment the stand-in accepts the send `sent` picks."""
+
+    def on_call(call: Call) -> None:
+        if call.ok and sent(call):
+            bot.kill_now()
+
+    conv.standin.listeners.append(on_call)
+    try:
+        action()
+        await wait_until(lambda: bot.killed, "the send")
+    finally:
+        conv.standin.listeners.remove(on_call)
+    await bot.kill()
+    await settle(conv.standin)
+    await bot.start()
+    await probe(conv.standin)  # a re-delivered update is handled before the probe's answer
+
+
+def new_screen(call: Call) -> bool:
+    return call.method == "sendMessage" and call.params.get("chat_id") == USER and bool(call.params.get("reply_markup"))
+
+
+def screen_edit(call: Call) -> bool:
+    return call.method == "editMessageText" and call.params.get("chat_id") == USER
+
+
+@pytest.mark.parametrize("kind", SEND_KINDS)
+async def test_kill_right_after_a_send_keeps_every_screen_working(
+    standin: StandIn, bots: Callable[..., BotProcess], tmp_path: Path, kind: str
+) -> None:
+    """The kill lands right after Telegram accepted what the bot sent, before the bot heard back. After the
+    restart the screen the user sees does what its buttons say, and the change it showed is in the database."""
+    db = tmp_path / "bot.sqlite3"
+    if kind == "reminder":
+        await seed_reminders(db, [USER], 1)
+    standin.message_update(SimUser(USER), "hi")
+    bot = bots(db, BOT_REMINDER_INTERVAL="0.2")
+    conv = Conversation(standin, db, shared_content())
+    await bot.start()
+    next_label = ui("btn_next")
+    if kind == "start":
+        await kill_after(conv, bot, new_screen, lambda: standin.push_message(conv.user, "/start"))
+        menu = screens_of(standin)[0]
+        assert await tap(conv, menu, "NTT docomo") is None
+        assert ui("ask_sim") in str(screens_of(standin)[-1]["text"])
+    elif kind == "typed name":
+        await walk(conv, Move("start"))
+        await kill_after(conv, bot, new_screen, lambda: standin.push_message(conv.user, "docomo"))
+        question = next(m for m in screens_of(standin) if ui("ask_sim") in str(m["text"]))
+        assert await tap(conv, question, ui("sim_esim")) is None
+        assert ui("ask_channel", provider="NTT docomo") in str(standin.messages[(USER, question["message_id"])]["text"])
+        assert conv.database()[0]["sel"] == {"provider": "docomo", "sim": "esim"}
+    elif kind == "deep link":
+        await kill_after(conv, bot, new_screen, lambda: standin.push_message(conv.user, "/start docomo-e-on-cl"))
+        step = screens_of(standin)[0]
+        assert await tap(conv, step, next_label) is None
+        assert "Step 2 of" in str(screens_of(standin)[-1]["text"])
+    elif kind == "start over on an old message":
+        standin.push_message(conv.user, "/start docomo-e-on-cl")
+        await probe(standin)
+        old = screens_of(standin)[-1]
+        await walk(conv, Move("start"))
+        await kill_after(
+            conv,
+            bot,
+            new_screen,
+            lambda: standin.push_callback(conv.user, dict(old), button_data_of(old, ui("btn_restart"))),
+        )
+        fresh = screens_of(standin)[-1]
+        assert ui("ask_provider") in str(fresh["text"])
+        assert await tap(conv, fresh, "NTT docomo") is None
+        assert ui("ask_sim") in str(screens_of(standin)[-1]["text"])
+    elif kind == "edit":
+        standin.push_message(conv.user, "/start docomo-e-on-cl")
+        await probe(standin)
+        step = screens_of(standin)[-1]
+        await kill_after(
+            conv,
+            bot,
+            screen_edit,
+            lambda: standin.push_callback(conv.user, dict(step), button_data_of(step, next_label)),
+        )
+        assert conv.database()[0]["step"] == 1, "the step the user saw is not on disk"
+        shown = screens_of(standin)[-1]
+        assert "Step 2 of" in str(shown["text"])
+        assert await tap(conv, shown, next_label) is None
+        assert "Step 3 of" in str(screens_of(standin)[-1]["text"])
+    elif kind == "reminder":
+        await kill_after(conv, bot, lambda c: c.method == "sendMessage" and bool(reminder_ids(c.result)), lambda: None)
+        reminder = next(m for m in standin.bot_messages(USER) if reminder_ids(m))
+        item = next(text for text, d in buttons(reminder) if d.startswith("v2|rd|"))
+        notice = await tap(conv, reminder, item)
+        assert notice == ui("item_ticked", item=item.removeprefix("✓ ")), notice
+        assert db_rows(db, "SELECT count(*) FROM checklist_items WHERE user_id = ? AND done", USER) == [(1,)]
+    else:  # deletemydata
+        standin.push_message(conv.user, "/start docomo-e-on-cl")
+        standin.push_message(conv.user, "/deletemydata")
+        await probe(standin)
+        step, prompt = screens_of(standin)[-2:]
+        await kill_after(
+            conv,
+            bot,
+            screen_edit,
+            lambda: standin.push_callback(conv.user, dict(prompt), button_data_of(prompt, ui("btn_delete_yes"))),
+        )
+        for table in ("flow_records", "user_settings", "checklists", "checklist_items", "reminders"):
+            assert db_rows(db, f"SELECT count(*) FROM {table} WHERE user_id = ?", USER) == [(0,)], table
+        assert standin.messages[(USER, prompt["message_id"])]["text"] == ui("deleted")
+        # The step screen belongs to the erased flow: its buttons say so and offer a fresh start, which works.
+        assert await tap(conv, step, next_label) == ui("expired_button")
+        assert await tap(conv, standin.messages[(USER, step["message_id"])], ui("btn_restart")) is None
+        assert ui("ask_provider") in str(screens_of(standin)[-1]["text"])
+    code = await bot.stop()
+    assert code == 0, bot.tail()
+    bot.assert_no_job_errors()
+
+
+def button_data_of(message: dict[str, Any], label: str) -> str:
+    return next(d for text, d in buttons(message) if label in text)
