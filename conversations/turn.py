@@ -46,6 +46,7 @@ SCREEN_KEY = "screen"  # the id of the message showing the flow's live screen
 SHOWN_KEY = "shown"  # flow screens shown so far: pairs a sent message with the record it showed
 UPDATES_KEY = "updates"  # ids of the user's last few updates, to know a re-delivered one
 RECENT_UPDATES = 8
+IN_FLIGHT_SECONDS = 60  # longer than a send with the rate limiter's retries; a crash mid-send blocks no longer
 OPENED_KEY = "opened"  # the last message a button opened (picker, checklist): {"key": ..., "msg": id once sent}
 
 
@@ -144,9 +145,11 @@ class Turn:
         text = tapped.text if tapped is not None and hasattr(tapped, "text") else ""
         key = f"{kind}:{tapped.message_id if tapped else 0}:{digest(str(text))}"
         opened = self.record.get(OPENED_KEY) or {}
-        if opened.get("key") == key and opened.get("msg") is not None:
+        # Sent, or still being sent by a concurrent copy of this tap (committed, not yet answered by Telegram).
+        in_flight = opened.get("msg") is None and self.now() - int(opened.get("at", 0)) < IN_FLIGHT_SECONDS
+        if opened.get("key") == key and (opened.get("msg") is not None or in_flight):
             return False
-        self.record[OPENED_KEY] = {"key": key}
+        self.record[OPENED_KEY] = {"key": key, "at": self.now()}
         return True
 
     def send_opened(self, screen: Screen) -> None:

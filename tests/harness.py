@@ -7,10 +7,13 @@ so tests never sleep.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+
+from telegram import Update
 
 from app import build_application
 from bot.clock import Clock
@@ -90,6 +93,23 @@ class Chat:
         matches = [data for text, data in buttons(target) if label in text]
         assert matches, f"no button {label!r} in {self.labels(target)}"
         return await self.click_data(matches[0], target)
+
+    async def tap_twice(self, label: str, message: dict[str, Any] | None = None) -> list[str]:
+        """Two taps of the same button handled at once by the real Application, then the first one delivered
+        again (as Telegram does after a crash); returns the two callback query ids."""
+        target = dict(message or self.screen)
+        data = next((d for text, d in buttons(target) if label in text), None)
+        assert data is not None, f"no button {label!r} in {self.labels(target)}"
+        first, second = (
+            Update.de_json(
+                {"update_id": self.standin.next_update_id(), **self.standin.callback_update(self.user, target, data)},
+                self.app.bot,
+            )
+            for _ in range(2)
+        )
+        await asyncio.gather(self.app.process_update(first), self.app.process_update(second))
+        await self.app.process_update(first)
+        return [u.callback_query.id for u in (first, second) if u.callback_query is not None]
 
     async def click_data(self, data: str, message: dict[str, Any] | None = None) -> str:
         update_id, query_id = self.standin.push_callback(self.user, dict(message or self.screen), data)
