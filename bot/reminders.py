@@ -148,9 +148,7 @@ class Dispatcher:
             await self.services.storage.mark_reminder(reminder.id, "failed", error=reason)
             report.failed += 1
             return
-        await self.services.storage.mark_reminder(
-            reminder.id, "pending", due_at=schedule.epoch(when), error=reason
-        )
+        await self.services.storage.mark_reminder(reminder.id, "pending", due_at=schedule.epoch(when), error=reason)
         report.deferred += 1
         report.errors.append(reason)
 

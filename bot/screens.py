@@ -62,7 +62,9 @@ async def show(
         if seen is not None and seen.message_id == edit and already_shows(seen, screen):
             return edit
         try:
-            await bot.edit_message_text(chat_id=chat_id, message_id=edit, text=screen.text, reply_markup=screen.keyboard)
+            await bot.edit_message_text(
+                chat_id=chat_id, message_id=edit, text=screen.text, reply_markup=screen.keyboard
+            )
             return edit
         except TimedOut:
             # Telegram may well have applied it; a screen that lags behind the record still works (its buttons
@@ -88,7 +90,9 @@ async def replace_keyboard(bot: Bot, message: MaybeInaccessibleMessage, keyboard
     if isinstance(message, Message) and _keyboard(message) == keyboard:
         return
     try:
-        await bot.edit_message_reply_markup(chat_id=message.chat.id, message_id=message.message_id, reply_markup=keyboard)
+        await bot.edit_message_reply_markup(
+            chat_id=message.chat.id, message_id=message.message_id, reply_markup=keyboard
+        )
     except BadRequest as exc:
         if not (is_not_modified(exc) or cannot_edit(exc)):
             raise

@@ -89,4 +89,3 @@ async def tick(turn: Turn) -> None:
     screen = await checklist_screen(turn)
     assert screen is not None
     turn.edit_tapped(screen)
-

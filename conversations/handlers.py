@@ -252,4 +252,3 @@ async def chatless_button(update: Update, context: AppContext) -> None:
         record = await context.services.storage.read_record(query.from_user.id)
         locale = user_locale(record, query.from_user, context.services.settings.bot_default_locale)
         await query.answer(context.content.text("expired_button", locale))
-

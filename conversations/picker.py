@@ -53,7 +53,9 @@ async def _confirm(turn: Turn, settings: UserSettings, due: datetime, picker: st
         turn.answer("remind_exists")  # a second tap on this picker: its reminder is already set
         return
     turn.edit_tapped(
-        notice(turn.content, turn.locale, "remind_set", when=schedule.format_local(when, settings), tz=settings.timezone)
+        notice(
+            turn.content, turn.locale, "remind_set", when=schedule.format_local(when, settings), tz=settings.timezone
+        )
     )
 
 

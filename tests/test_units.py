@@ -31,12 +31,16 @@ async def test_a_unit_commits_all_or_nothing(db: Path) -> None:
         async with storage.unit(USER) as tx:
             await tx.put_record({"view": "provider"})
             await tx.make_checklist(*OLD)
-        with pytest.raises(RuntimeError):
+
+        async def failing_update() -> None:
             async with storage.unit(USER) as tx:
                 await tx.put_record({"view": "steps"})
                 await tx.make_checklist(*NEW)
                 assert (await tx.checklist())[0] == NEW[0]  # a unit reads its own writes
                 raise RuntimeError("the handler failed")
+
+        with pytest.raises(RuntimeError):
+            await failing_update()
         assert await storage.read_record(USER) == {"view": "provider"}
         assert [i.item_id for i in (await storage.read_checklist(USER))[1]] == OLD[1]
     finally:

@@ -337,13 +337,16 @@ class SqliteStorage(Storage):
 
     async def claim_due(self, now: int, limit: int, stale_before: int) -> list[Reminder]:
         # One statement, one transaction: a second scheduler sees these rows as claimed.
-        async with self._transaction() as db, db.execute(
-            f"UPDATE reminders SET status = 'claimed', claimed_at = ?, attempts = attempts + 1 WHERE id IN ("
-            "SELECT id FROM reminders WHERE (status = 'pending' AND due_at <= ?) "
-            "OR (status = 'claimed' AND claimed_at < ?) ORDER BY due_at LIMIT ?) "
-            f"RETURNING {REMINDER_COLUMNS}",
-            (now, now, stale_before, limit),
-        ) as cur:
+        async with (
+            self._transaction() as db,
+            db.execute(
+                f"UPDATE reminders SET status = 'claimed', claimed_at = ?, attempts = attempts + 1 WHERE id IN ("
+                "SELECT id FROM reminders WHERE (status = 'pending' AND due_at <= ?) "
+                "OR (status = 'claimed' AND claimed_at < ?) ORDER BY due_at LIMIT ?) "
+                f"RETURNING {REMINDER_COLUMNS}",
+                (now, now, stale_before, limit),
+            ) as cur,
+        ):
             rows = await cur.fetchall()
         return sorted(_reminders(rows), key=lambda r: (r.due_at, r.id))
 
