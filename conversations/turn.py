@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import CallbackQuery, MaybeInaccessibleMessage, Update
+from telegram import CallbackQuery, MaybeInaccessibleMessage, Message, Update
 from telegram.error import TelegramError
 
 from bot import schedule
@@ -142,7 +142,7 @@ class Turn:
         Call `send_opened` when it returns True."""
         self.opening = True
         tapped = self.tapped
-        text = tapped.text if tapped is not None and hasattr(tapped, "text") else ""
+        text = tapped.text if isinstance(tapped, Message) else ""
         key = f"{kind}:{tapped.message_id if tapped else 0}:{digest(str(text))}"
         opened = self.record.get(OPENED_KEY) or {}
         # Sent, or still being sent by a concurrent copy of this tap (committed, not yet answered by Telegram).

@@ -30,7 +30,8 @@ def rows(db: Path, sql: str, *args: object) -> list[tuple[object, ...]]:
 
 
 def pending(db: Path, user: int) -> int:
-    return int(rows(db, "SELECT count(*) FROM reminders WHERE user_id = ? AND status = 'pending'", user)[0][0])  # type: ignore[call-overload]
+    ((count,),) = rows(db, "SELECT count(*) FROM reminders WHERE user_id = ? AND status = 'pending'", user)
+    return int(str(count))
 
 
 @pytest.fixture
