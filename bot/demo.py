@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from pydantic import SecretStr
 
+from bot.client import SimClient
 from bot.clock import Clock, FastClock, SystemClock
 from bot.context import AppType, Builder
 from bot.lifecycle import polling
@@ -105,15 +106,12 @@ class Terminal:
 
 class DemoSession:
     def __init__(self, app: AppType, standin: StandIn, terminal: Terminal) -> None:
-        self.app, self.standin, self.terminal = app, standin, terminal
-
-    async def settle(self, update_id: int) -> None:
-        await self.standin.wait_fetched(update_id)
-        await self.app.update_queue.join()
+        self.standin, self.terminal = standin, terminal
+        self.client = SimClient(standin, app, terminal.user)
 
     async def send(self, text: str) -> None:
         self.terminal.print(f"you> {text}")
-        await self.settle(self.standin.push_message(self.terminal.user, text))
+        await self.client.send(text)
 
     async def press(self, index: int) -> bool:
         terminal = self.terminal
@@ -123,20 +121,18 @@ class DemoSession:
         button = terminal.buttons[index]
         terminal.print(f"you> [{index + 1}] {button['text']}")
         if "callback_data" in button:
-            update_id, _ = self.standin.push_callback(terminal.user, dict(terminal.message), button["callback_data"])
+            await self.client.tap(terminal.message, button["callback_data"])
         elif "switch_inline_query" in button:
             terminal.print(
                 f"  (Telegram would open the chat picker with: @{self.standin.bot_user['username']} {button['switch_inline_query']})"
             )
-            update_id, _ = self.standin.push_inline_query(terminal.user, button["switch_inline_query"])
+            await self.client.inline(button["switch_inline_query"])
         else:
             url = str(button.get("url", ""))
             terminal.print(f"  (opens {url})")
             start = parse_qs(urlsplit(url).query).get("start")
-            if not start:
-                return True
-            update_id = self.standin.push_message(terminal.user, f"/start {start[0]}")
-        await self.settle(update_id)
+            if start:
+                await self.client.send(f"/start {start[0]}")
         return True
 
     async def handle(self, line: str) -> bool:
