@@ -72,8 +72,7 @@ async def checklist_button(turn: Turn) -> None:
 @lasting_button
 async def tick(turn: Turn) -> None:
     """A box on the /checklist message: set the item as the button says, then redraw that message."""
-    callback = turn.callback
-    assert callback is not None
+    callback = turn.button
     setting = callback.setting()
     key, _ = await turn.tx.checklist()
     if (

@@ -16,7 +16,7 @@ async def delete_command(turn: Turn) -> None:
 @lasting_button
 async def delete_confirmed(turn: Turn) -> None:
     """Yes erases (a second Yes finds nothing left and shows the same notice); No keeps everything."""
-    arg = turn.callback.arg if turn.callback else ""
+    arg = turn.button.arg
     if arg not in ("yes", "no"):
         turn.refuse()
         return

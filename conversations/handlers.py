@@ -69,8 +69,7 @@ async def restart(turn: Turn) -> None:
 async def choose(turn: Turn) -> None:
     """An answer to a question: accepted when that question offers it given the earlier answers. Setting the
     answer it already has changes nothing (a double tap keeps the later answers)."""
-    callback = turn.callback
-    assert callback is not None
+    callback = turn.button
     question = QUESTION_OF[callback.action]
     sel = flow.answers(turn.record)
     if callback.arg not in flow.options(turn.content, flow.answers_before(sel, question), question):
@@ -86,8 +85,7 @@ async def choose(turn: Turn) -> None:
 @flow_button
 async def back(turn: Turn) -> None:
     """Back to a question: an absolute target, so tapping it twice lands on the same question."""
-    callback = turn.callback
-    assert callback is not None
+    callback = turn.button
     question = callback.arg if callback.arg in flow.QUESTIONS else flow.QUESTIONS[0]
     flow.back_to(turn.content, turn.record, question)
     await _entered(turn)
@@ -102,8 +100,7 @@ def _steps(turn: Turn) -> int:
 
 @flow_button
 async def go_step(turn: Turn) -> None:
-    callback = turn.callback
-    assert callback is not None
+    callback = turn.button
     index = callback.index()
     if index is None or not 0 <= index < _steps(turn):
         turn.refuse()
@@ -116,8 +113,7 @@ async def go_step(turn: Turn) -> None:
 @flow_button
 async def mark(turn: Turn) -> None:
     """Mark a step done or not done: the button says which (set, never toggle)."""
-    callback = turn.callback
-    assert callback is not None
+    callback = turn.button
     setting = callback.setting()
     index = Callback(callback.action, setting[0]).index() if setting else None
     if setting is None or index is None or not 0 <= index < _steps(turn):
@@ -146,8 +142,7 @@ async def summary(turn: Turn) -> None:
 @flow_button
 async def check_item(turn: Turn) -> None:
     """Tick an outstanding item on the summary screen: set, never toggle."""
-    callback = turn.callback
-    assert callback is not None
+    callback = turn.button
     setting = callback.setting()
     if setting is None or not await turn.tx.set_item(setting[0], done=setting[1]):
         turn.refuse()
@@ -211,8 +206,7 @@ async def language_command(turn: Turn) -> None:
 @lasting_button
 async def choose_language(turn: Turn) -> None:
     """Switch the language at any point and re-render the live screen in it."""
-    callback = turn.callback
-    assert callback is not None
+    callback = turn.button
     if callback.action is not Action.LOCALE or callback.arg not in LOCALES:
         turn.refuse()
         return

@@ -37,7 +37,7 @@ async def remind_me(turn: Turn) -> None:
 
 def _picker(turn: Turn) -> str | None:
     """The picker a button belongs to, if the user has had one with that number."""
-    token = turn.callback.token if turn.callback else ""
+    token = turn.button.token
     newest = int(turn.record.get(PICKER_KEY, 0))
     try:
         number = int(token, 36)
@@ -61,10 +61,10 @@ async def _confirm(turn: Turn, settings: UserSettings, due: datetime, picker: st
 
 @lasting_button
 async def choose_preset(turn: Turn) -> None:
-    callback, picker = turn.callback, _picker(turn)
+    callback, picker = turn.button, _picker(turn)
     settings = await settings_of(turn)
     now = turn.services.clock.now()
-    arg = callback.arg if callback else ""
+    arg = callback.arg
     due = schedule.preset_due(arg, now, settings) if arg in schedule.PRESETS else None
     if due is None or picker is None:
         turn.refuse()
@@ -83,14 +83,13 @@ def _month(arg: str, today: date) -> date | None:
 
 def _purpose_ok(turn: Turn, purpose: str) -> bool:
     """r (a reminder date) belongs to a picker; d (the departure date) to /settings."""
-    token = turn.callback.token if turn.callback else ""
+    token = turn.button.token
     return (purpose == "r" and _picker(turn) is not None) or (purpose == "d" and not token)
 
 
 @lasting_button
 async def show_calendar(turn: Turn) -> None:
-    callback = turn.callback
-    assert callback is not None
+    callback = turn.button
     settings = await settings_of(turn)
     today = schedule.local_today(turn.services.clock.now(), settings)
     purpose, arg = callback.arg[:1], callback.arg[1:]
@@ -103,8 +102,7 @@ async def show_calendar(turn: Turn) -> None:
 
 @lasting_button
 async def choose_day(turn: Turn) -> None:
-    callback = turn.callback
-    assert callback is not None
+    callback = turn.button
     settings = await settings_of(turn)
     now = turn.services.clock.now()
     today = schedule.local_today(now, settings)

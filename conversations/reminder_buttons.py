@@ -33,8 +33,7 @@ async def render_reminder(services: Services, settings: UserSettings, reminder: 
 
 async def _own(turn: Turn) -> tuple[Reminder, str] | None:
     """The user's reminder a button refers to, and the rest of its argument."""
-    callback = turn.callback
-    head, _, rest = (callback.arg if callback else "").partition("-")
+    head, _, rest = turn.button.arg.partition("-")
     reminder = await turn.tx.reminder(int(head)) if head.isdigit() and len(head) < 19 else None
     return (reminder, rest) if reminder is not None else None
 

@@ -16,8 +16,7 @@ async def reminders_command(turn: Turn) -> None:
 @lasting_button
 async def cancel_reminder(turn: Turn) -> None:
     """Cancel one reminder; a second tap finds it cancelled and only redraws the list."""
-    callback = turn.callback
-    arg = callback.arg if callback else ""
+    arg = turn.button.arg
     reminder = await turn.tx.reminder(int(arg)) if arg.isdigit() and len(arg) < 19 else None
     if reminder is None or reminder.status not in ("pending", "paused", "cancelled"):
         turn.refuse()

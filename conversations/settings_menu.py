@@ -16,8 +16,7 @@ async def settings_command(turn: Turn) -> None:
 
 @lasting_button
 async def settings_menu(turn: Turn) -> None:
-    callback = turn.callback
-    arg = callback.arg if callback else ""
+    arg = turn.button.arg
     settings = await settings_of(turn)
     today = schedule.local_today(turn.services.clock.now(), settings)
     content, loc = turn.content, turn.locale
@@ -39,7 +38,7 @@ async def settings_menu(turn: Turn) -> None:
 
 @lasting_button
 async def choose_timezone(turn: Turn) -> None:
-    index = turn.callback.index() if turn.callback else None
+    index = turn.button.index()
     if index is None or index >= len(rv.TIMEZONES):
         turn.refuse()
         return
@@ -51,7 +50,7 @@ async def choose_timezone(turn: Turn) -> None:
 @lasting_button
 async def choose_quiet(turn: Turn) -> None:
     choices = {f"{s}-{e}": (s, e) for s, e in rv.QUIET_CHOICES}
-    arg = turn.callback.arg if turn.callback else ""
+    arg = turn.button.arg
     if arg not in choices:
         turn.refuse()
         return

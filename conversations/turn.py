@@ -109,6 +109,13 @@ class Turn:
         return query
 
     @property
+    def button(self) -> Callback:
+        """The decoded button of a tap (the button decorator runs handlers only for ones that decode)."""
+        if self.callback is None:
+            raise RuntimeError("not a decoded button")
+        return self.callback
+
+    @property
     def tapped(self) -> MaybeInaccessibleMessage | None:
         """The message the tapped button is on."""
         return self.update.callback_query.message if self.update.callback_query else None

@@ -55,7 +55,7 @@ from bot.storage import SqliteStorage
 from bot.storage.base import UserSettings
 from content import Content
 from conversations import flow, views
-from conversations.callbacks import Action, Callback, decode
+from conversations.callbacks import ANSWER_ACTIONS, Action, Callback, decode
 from conversations.states import State
 from tests.harness import TOKEN, buttons, shared_content
 
@@ -75,13 +75,6 @@ MIDWAY_HOLD = 0.25  # seconds the stand-in holds answerCallbackQuery in a "midwa
 MIDWAY_WINDOW = 0.1  # the kill lands within this long after the tap: well before the held answer returns
 REMINDER_BUTTON = re.compile(r"^v2\|sn\|\|(\d+)-1h$")  # the snooze button carries the reminder id
 PROCEDURE_KEY = "docomo:online:esim"  # a checklist key as conversations/reminder_views.checklist_key makes it
-QUESTION_ACTIONS = {
-    "provider": Action.PROVIDER,
-    "sim": Action.SIM,
-    "channel": Action.CHANNEL,
-    "goal": Action.GOAL,
-    "stay": Action.STAY,
-}
 
 
 class StateLost(AssertionError):
@@ -258,7 +251,7 @@ class Move:
         if self.kind == "start":
             return None
         if self.kind == "answer":
-            return Callback(QUESTION_ACTIONS[self.question], self.arg)
+            return Callback(ANSWER_ACTIONS[self.question], self.arg)
         action = {"go": Action.GO_STEP, "done": Action.MARK, "summary": Action.SUMMARY}.get(self.kind)
         return Callback(action or Action.RESTART, self.arg)
 
