@@ -1,7 +1,7 @@
 """Run the bot for real: long polling, or webhook mode when BOT_WEBHOOK_URL is set.
 
 Both stop cleanly on SIGINT and SIGTERM (python-telegram-bot's stop_signals): polling stops, in-flight
-updates finish, the persistence writes once more, and post_shutdown closes the database.
+updates finish (each has committed its unit of work), and post_shutdown closes the database.
 """
 
 from __future__ import annotations

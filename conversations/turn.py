@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import CallbackQuery, MaybeInaccessibleMessage, Message, Update
+from telegram import MaybeInaccessibleMessage, Message, Update
 from telegram.error import TelegramError
 
 from bot import schedule
@@ -39,7 +39,7 @@ from content import Content
 from conversations.callbacks import Callback, decode
 from conversations.flow import digest
 from conversations.locale import user_locale
-from conversations.views import escape_ui, notice, restart_screen
+from conversations.views import notice, restart_screen
 
 log = logging.getLogger(__name__)
 SCREEN_KEY = "screen"  # the id of the message showing the flow's live screen
@@ -100,13 +100,6 @@ class Turn:
     @property
     def user_id(self) -> int:
         return self.tx.user_id
-
-    @property
-    def query(self) -> CallbackQuery:
-        query = self.update.callback_query
-        if query is None:
-            raise RuntimeError("not a button")
-        return query
 
     @property
     def button(self) -> Callback:
@@ -173,9 +166,6 @@ class Turn:
         self.record[SHOWN_KEY] = shown
         edit = None if new else self.record.get(SCREEN_KEY)
         self.outbox.append(Outgoing(screen, edit, flow=True, shown=shown))
-
-    def escape(self, key: str, **values: object) -> str:
-        return escape_ui(self.content, key, self.locale, **values)
 
 
 Body = Callable[[Turn], Awaitable[None]]

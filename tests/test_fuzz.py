@@ -345,24 +345,24 @@ def stored_problems(db: Path, users: Iterable[int] | None) -> list[str]:
         try:
             data = json.loads(raw)
         except ValueError as exc:
-            problems.append(f"user_data of {user_id} is not JSON ({exc}): {raw[:300]!r}")
+            problems.append(f"the flow record of {user_id} is not JSON ({exc}): {raw[:300]!r}")
             continue
         if not isinstance(data, dict):
-            problems.append(f"user_data of {user_id} is not an object: {raw[:300]!r}")
+            problems.append(f"the flow record of {user_id} is not an object: {raw[:300]!r}")
             continue
         sel = data.get("sel", {})
         if not isinstance(sel, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in sel.items()):
-            problems.append(f"user_data of {user_id} has malformed answers: {raw[:300]!r}")
+            problems.append(f"the flow record of {user_id} has malformed answers: {raw[:300]!r}")
             continue
         try:
             valid = flow.is_valid(CONTENT, dict(data))
         except (TypeError, ValueError) as exc:
-            problems.append(f"user_data of {user_id} breaks flow.is_valid ({exc!r}): {raw[:300]!r}")
+            problems.append(f"the flow record of {user_id} breaks flow.is_valid ({exc!r}): {raw[:300]!r}")
             continue
         if not valid:
-            problems.append(f"user_data of {user_id} does not fit the content: {raw[:300]!r}")
+            problems.append(f"the flow record of {user_id} does not fit the content: {raw[:300]!r}")
         if data.get("view") is not None and data["view"] not in STATE_VALUES:
-            problems.append(f"user_data of {user_id} shows an unknown view: {raw[:300]!r}")
+            problems.append(f"the flow record of {user_id} shows an unknown view: {raw[:300]!r}")
     return problems
 
 
