@@ -9,6 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY app ./app
 COPY bot ./bot
 COPY conversations ./conversations
 COPY content ./content

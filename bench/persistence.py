@@ -1,15 +1,17 @@
-"""Our SqlitePersistence versus python-telegram-bot's PicklePersistence, on the same synthetic users.
+"""Our storage's unit of work versus python-telegram-bot's PicklePersistence, on the same synthetic users.
 
     python -m bench persistence [--sizes 1000,10000,100000] [--samples 300] [--budget 30]
 
 For every size both stores are populated once with the same users (population is done the cheapest way and
 is not timed: it is not a figure of interest). Then, for each store in turn:
 
-cold start   a fresh persistence object on the existing file runs get_user_data() + get_conversations(); the
-             median of --cold-reps runs. The file was just written, so it is in the OS page cache.
-per update   what Application.update_persistence does after one user's update: update_user_data(uid, data)
-             + update_conversation("cancel_flow", (uid, uid), state) for one user whose data changed
-             (PTB hands over a deepcopy; that copy is made outside the timer). Distinct random users, the
+cold start   a fresh persistence object on the existing file runs get_user_data() + get_conversations() (SQLite:
+             opening the storage; records are read per update); the median of --cold-reps runs. The file was just written, so it is in the OS page cache.
+per update   what one user's update costs the store. SQLite: the update's unit of work, which reads the user's
+             flow record and writes it back in one transaction (the bot has no PTB persistence). Pickle:
+             what Application.update_persistence does, update_user_data(uid, data) + update_conversation(
+             "cancel_flow", (uid, uid), state) for one user whose data changed (PTB hands over a deepcopy;
+             that copy is made outside the timer). Distinct random users, the
              same users and the same new data for both stores; a few untimed warm-up updates first. A store
              stops sampling once it has spent --budget seconds inside the timed calls and has --min-samples.
 flush        flush() right after the batch of updates, then again after one more update each time; median.
@@ -25,10 +27,10 @@ import argparse
 import asyncio
 import copy
 import gc
-import json
 import math
 import os
 import random
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -41,10 +43,10 @@ from typing import Any
 
 from telegram import Bot
 from telegram.ext import BasePersistence, PersistenceInput, PicklePersistence
+from telegram.ext._utils.types import ConversationDict, ConversationKey
 
 from bench.common import machine
-from bot.persistence import SqlitePersistence
-from bot.storage.sqlite import SqliteStorage, _encode, key_user_id
+from bot.storage.sqlite import SqliteStorage, _encode
 
 UserData = dict[str, Any]
 Persistence = BasePersistence[UserData, dict[Any, Any], dict[Any, Any]]
@@ -239,39 +241,87 @@ class Subject(ABC):
         return sum(p.stat().st_size for p in self.files() if p.exists())
 
 
+class UnitPersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]]):
+    """The bot's per-update storage cost in PTB's persistence shape, so both stores run the same loop: each
+    update is one unit of work that reads the user's flow record and writes it back."""
+
+    def __init__(self, storage: SqliteStorage) -> None:
+        super().__init__(store_data=STORE_DATA)
+        self.storage = storage
+
+    async def get_user_data(self) -> dict[int, UserData]:
+        await self.storage.open()
+        return {}
+
+    async def get_conversations(self, name: str) -> ConversationDict:
+        return {}  # the view is part of the record
+
+    async def refresh_user_data(self, user_id: int, user_data: UserData) -> None:
+        pass  # read inside the unit
+
+    async def update_user_data(self, user_id: int, data: UserData) -> None:
+        async with self.storage.unit(user_id) as tx:
+            await tx.record()
+            await tx.put_record(data)
+
+    async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
+        pass
+
+    async def flush(self) -> None:
+        pass  # every unit commits as it ends
+
+    async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
+        return {}
+
+    async def get_bot_data(self) -> dict[Any, Any]:
+        return {}
+
+    async def get_callback_data(self) -> None:
+        return None
+
+    async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
+        pass
+
+    async def update_bot_data(self, data: dict[Any, Any]) -> None:
+        pass
+
+    async def update_callback_data(self, data: Any) -> None:
+        pass
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        pass
+
+    async def drop_user_data(self, user_id: int) -> None:
+        pass
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict[Any, Any]) -> None:
+        pass
+
+    async def refresh_bot_data(self, bot_data: dict[Any, Any]) -> None:
+        pass
+
+
 class SqliteSubject(Subject):
-    name = "SqlitePersistence"
+    name = "SQLite units"
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / "bench.sqlite3"
         self._storage: SqliteStorage | None = None
 
     async def populate(self, population: Population) -> None:
-        # One transaction straight through the storage's connection, rows encoded exactly as the storage does.
+        # The schema from the storage, then one transaction of rows encoded exactly as the storage does.
         storage = SqliteStorage(self.path)
         await storage.open()
-        try:
-            await storage.db.executemany(
-                "INSERT INTO user_data (user_id, data) VALUES (?, ?)",
-                [(uid, _encode(data)) for uid, data in population.user_data.items()],
+        await storage.close()
+        with sqlite3.connect(self.path) as conn:
+            conn.executemany(
+                "INSERT INTO flow_records (user_id, data) VALUES (?, ?)",
+                [(uid, _encode(data | {"view": population.states[uid]})) for uid, data in population.user_data.items()],
             )
-            await storage.db.executemany(
-                "INSERT INTO conversations (name, key, user_id, state) VALUES (?, ?, ?, ?)",
-                [
-                    (CONVERSATION, json.dumps([uid, uid]), key_user_id((uid, uid)), _encode(state))
-                    for uid, state in population.states.items()
-                ],
-            )
-            await storage.db.commit()
-        finally:
-            await storage.close()
 
     def new(self) -> Persistence:
         self._storage = SqliteStorage(self.path)
-        persistence = SqlitePersistence(self._storage)
-        if persistence.store_data != STORE_DATA:
-            raise RuntimeError(f"SqlitePersistence stores {persistence.store_data}, the benchmark assumes {STORE_DATA}")
-        return persistence
+        return UnitPersistence(self._storage)
 
     async def release(self) -> None:
         if self._storage is not None:
@@ -282,8 +332,8 @@ class SqliteSubject(Subject):
         return [self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")]
 
     async def checkpoint(self) -> None:
-        if self._storage is not None:
-            await self._storage.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        with sqlite3.connect(self.path) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 class PickleSubject(Subject):
@@ -337,8 +387,8 @@ async def _apply(persistence: Persistence, update: Update) -> int:
     data = copy.deepcopy(update.data)  # Application.update_persistence passes a deepcopy; not timed
     in_memory: UserData = {}
     start = time.perf_counter_ns()
-    # PTB refreshes a user's data before handling their update: SqlitePersistence reads the row on the
-    # user's first update since start (every sample here is a first touch); PicklePersistence does nothing.
+    # PTB refreshes a user's data before handling their update; PicklePersistence does nothing there. The
+    # SQLite store reads the record inside the update's unit.
     await persistence.refresh_user_data(update.user_id, in_memory)
     await persistence.update_user_data(update.user_id, data)
     await persistence.update_conversation(CONVERSATION, (update.user_id, update.user_id), update.state)
@@ -358,8 +408,8 @@ async def measure(subject: Subject, work: Workload, args: argparse.Namespace) ->
         user_data = await persistence.get_user_data()
         conversations = await persistence.get_conversations(CONVERSATION)
         cold.append(time.perf_counter_ns() - start)
-        # A sanity check of the data, not of timing. SqlitePersistence loads user rows lazily (none up front).
-        if len(user_data) not in (0, size) or len(conversations) != size:
+        # A sanity check of the data, not of timing. The SQLite store reads records per update (none up front).
+        if len(user_data) not in (0, size) or len(conversations) not in (0, size):
             raise RuntimeError(f"{subject.name} loaded {len(user_data)} users, {len(conversations)} conversations")
         del user_data, conversations
     if persistence is None:
@@ -539,7 +589,7 @@ def _sizes(text: str) -> list[int]:
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench persistence",
-        description="SqlitePersistence vs PTB's PicklePersistence: per-update, flush, cold start, disk.",
+        description="The storage's unit of work vs PTB's PicklePersistence: per-update, flush, cold start, disk.",
     )
     parser.add_argument("--sizes", type=_sizes, default=[1_000, 10_000, 100_000], help="users, e.g. 1000,10000")
     parser.add_argument("--samples", type=int, default=300, help="timed updates per store and size (300)")
@@ -613,13 +663,12 @@ def main(argv: Sequence[str]) -> int:
         f"load average (1 min) before/after the run: {load_before:.2f}/{load_after:.2f} (includes this run itself, ~1)"
     )
     print(
-        "notes: per update = refresh_user_data + update_user_data + update_conversation for one user whose data "
-        "changed (SqlitePersistence reads a user's row on their first update since start, and every sample is "
-        "a first touch, so its figure includes that read and its cold start excludes user rows), timed with "
+        "notes: per update = SQLite: one unit of work (read the user's flow record, write it, commit); Pickle: "
+        "refresh_user_data + update_user_data + update_conversation for one user whose data changed; timed with "
         f"perf_counter_ns after {WARMUP_UPDATES} untimed warm-up updates; distinct random users, the same updates "
         f"for both stores; a store stops sampling after --budget {args.budget:g} s (min {args.min_samples} samples). "
         "'state changed' counts samples whose conversation state differed (PicklePersistence skips the write of "
-        "an unchanged state; so does SqlitePersistence now). p99 is nearest-rank (with <100 samples: the max). "
+        "an unchanged state). p99 is nearest-rank (with <100 samples: the max). "
         "Flush: right after the batch, then after one more update each time. Disk for SQLite is "
         "database + -wal + -shm while running, and after PRAGMA wal_checkpoint(TRUNCATE). Population time is not "
         "a figure of interest and is not reported."

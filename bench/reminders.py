@@ -21,9 +21,9 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from app import build_application
 from bench.common import machine
 from bench.standin_process import standin_process
-from bot.app import build_application
 from bot.clock import ManualClock
 from bot.context import SERVICES_KEY
 from bot.reminders import CLAIM_TIMEOUT, Dispatcher
@@ -31,7 +31,7 @@ from bot.schedule import epoch
 from bot.settings import Settings
 from bot.storage import SqliteStorage
 from content import load_content
-from conversations.reminder_handlers import render_reminder
+from conversations.reminder_buttons import render_reminder
 
 TOKEN = "5151:bench-token"
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # noon in Tokyo: outside the default quiet hours

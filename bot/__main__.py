@@ -1,5 +1,7 @@
+"""`python -m bot`: the process entry lives in the composition root (app/), which this only calls."""
+
 import sys
 
-from bot.cli import main
+from app.main import main
 
 sys.exit(main())

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot.context import Builder
 from bot.exitcodes import ExitCode
 from bot.logging_setup import configure_logging, redact_process_output, secret_forms
 from bot.settings import Settings
@@ -38,7 +39,8 @@ def _settings_or_exit() -> Settings:
         raise SystemExit(ExitCode.CONFIG) from None
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, build: Builder) -> int:
+    """`build` makes the Application (the composition root passes it: this layer knows no handlers)."""
     parser = argparse.ArgumentParser(prog="jpsim-bot", description=__doc__)
     parser.add_argument("--log-level", default=None, choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     parser.add_argument("--demo", action="store_true", help="run the offline demo even when a token is set")
@@ -72,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
 
         if settings.token is None and args.script is None:
             print(NO_TOKEN_HELP)
-        offline.main(settings, content, script=args.script, fast_clock=args.fast_clock, language=args.lang)
+        offline.main(settings, content, build, script=args.script, fast_clock=args.fast_clock, language=args.lang)
         return ExitCode.OK
     from bot.runner import run
 
-    return run(settings, content)
+    return run(settings, content, build)

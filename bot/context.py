@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.request import BaseRequest
 
 from bot.clock import Clock
 from bot.settings import Settings
@@ -24,7 +25,7 @@ class Services:
 SERVICES_KEY = "services"
 
 
-class AppContext(CallbackContext[ExtBot[None], dict[str, Any], dict[Any, Any], dict[Any, Any]]):
+class AppContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     @property
     def services(self) -> Services:
         services: Services = self.application.bot_data[SERVICES_KEY]
@@ -34,13 +35,18 @@ class AppContext(CallbackContext[ExtBot[None], dict[str, Any], dict[Any, Any], d
     def content(self) -> Content:
         return self.services.content
 
-    @property
-    def ud(self) -> dict[str, Any]:
-        """user_data, which every handler of ours has (private chats, real users)."""
-        data = self.user_data
-        if data is None:
-            raise RuntimeError("handler called without a user")
-        return data
+
+AppType = Application[ExtBot[None], AppContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]
 
 
-AppType = Application[ExtBot[None], AppContext, dict[str, Any], dict[Any, Any], dict[Any, Any], Any]
+class Builder(Protocol):
+    """Makes the Application (app.build_application); passed down so bot/ never imports the layers above."""
+
+    def __call__(
+        self,
+        settings: Settings,
+        content: Content,
+        *,
+        clock: Clock | None = None,
+        get_updates_request: BaseRequest | None = None,
+    ) -> AppType: ...

@@ -19,9 +19,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from pydantic import SecretStr
 
-from bot.app import build_application
+from bot.client import SimClient
 from bot.clock import Clock, FastClock, SystemClock
-from bot.context import AppType
+from bot.context import AppType, Builder
 from bot.lifecycle import polling
 from bot.settings import Settings
 from bot.standin import Call, SimUser, StandIn
@@ -110,15 +110,12 @@ class Terminal:
 
 class DemoSession:
     def __init__(self, app: AppType, standin: StandIn, terminal: Terminal) -> None:
-        self.app, self.standin, self.terminal = app, standin, terminal
-
-    async def settle(self, update_id: int) -> None:
-        await self.standin.wait_fetched(update_id)
-        await self.app.update_queue.join()
+        self.standin, self.terminal = standin, terminal
+        self.client = SimClient(standin, app, terminal.user)
 
     async def send(self, text: str) -> None:
         self.terminal.print(f"you> {text}")
-        await self.settle(self.standin.push_message(self.terminal.user, text))
+        await self.client.send(text)
 
     async def press(self, index: int) -> bool:
         terminal = self.terminal
@@ -128,20 +125,18 @@ class DemoSession:
         button = terminal.buttons[index]
         terminal.print(f"you> [{index + 1}] {button['text']}")
         if "callback_data" in button:
-            update_id, _ = self.standin.push_callback(terminal.user, dict(terminal.message), button["callback_data"])
+            await self.client.tap(terminal.message, button["callback_data"])
         elif "switch_inline_query" in button:
             terminal.print(
                 f"  (Telegram would open the chat picker with: @{self.standin.bot_user['username']} {button['switch_inline_query']})"
             )
-            update_id, _ = self.standin.push_inline_query(terminal.user, button["switch_inline_query"])
+            await self.client.inline(button["switch_inline_query"])
         else:
             url = str(button.get("url", ""))
             terminal.print(f"  (opens {url})")
             start = parse_qs(urlsplit(url).query).get("start")
-            if not start:
-                return True
-            update_id = self.standin.push_message(terminal.user, f"/start {start[0]}")
-        await self.settle(update_id)
+            if start:
+                await self.client.send(f"/start {start[0]}")
         return True
 
     async def handle(self, line: str) -> bool:
@@ -170,7 +165,9 @@ class DemoSession:
 
 
 @asynccontextmanager
-async def demo_app(settings: Settings, content: Content, clock: Clock) -> AsyncIterator[tuple[AppType, StandIn]]:
+async def demo_app(
+    settings: Settings, content: Content, clock: Clock, build: Builder
+) -> AsyncIterator[tuple[AppType, StandIn]]:
     standin = StandIn(DEMO_TOKEN, username=DEMO_USERNAME)
     await standin.start()
     demo_settings = settings.model_copy(
@@ -182,7 +179,7 @@ async def demo_app(settings: Settings, content: Content, clock: Clock) -> AsyncI
         }
     )
     try:
-        async with polling(build_application(demo_settings, content, clock=clock)) as app:
+        async with polling(build(demo_settings, content, clock=clock)) as app:
             yield app, standin
     finally:
         await standin.stop()
@@ -191,6 +188,7 @@ async def demo_app(settings: Settings, content: Content, clock: Clock) -> AsyncI
 async def run_demo(
     settings: Settings,
     content: Content,
+    build: Builder,
     *,
     lines: Callable[[], AsyncIterator[str]],
     fast_clock: float | None,
@@ -209,7 +207,7 @@ async def run_demo(
         print(f" Fast clock: {fast_clock:g}x - a minute passes every {60 / fast_clock:.2g} s.", file=out, flush=True)
     clock: Clock = FastClock(fast_clock) if fast_clock else SystemClock()
     user = SimUser(DEMO_USER_ID, "You", language)
-    async with demo_app(settings, content, clock) as (app, standin):
+    async with demo_app(settings, content, clock, build) as (app, standin):
         terminal = Terminal(standin, user, out)
         standin.listeners.append(terminal.on_call)
         session = DemoSession(app, standin, terminal)
@@ -263,7 +261,15 @@ def _script_lines(path: Path) -> Callable[[], AsyncIterator[str]]:
     return read
 
 
-def main(settings: Settings, content: Content, *, script: Path | None, fast_clock: float | None, language: str) -> None:
+def main(
+    settings: Settings,
+    content: Content,
+    build: Builder,
+    *,
+    script: Path | None,
+    fast_clock: float | None,
+    language: str,
+) -> None:
     if script is not None:
         # A replay starts from an empty database, so the same script gives the same transcript.
         with tempfile.TemporaryDirectory() as folder:
@@ -272,6 +278,7 @@ def main(settings: Settings, content: Content, *, script: Path | None, fast_cloc
                 run_demo(
                     replay,
                     content,
+                    build,
                     lines=_script_lines(script),
                     fast_clock=fast_clock,
                     language=language,
@@ -287,6 +294,7 @@ def main(settings: Settings, content: Content, *, script: Path | None, fast_cloc
             run_demo(
                 interactive,
                 content,
+                build,
                 lines=_stdin_lines(),
                 fast_clock=fast_clock,
                 language=language,

@@ -26,7 +26,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot import schedule
 from bot.context import Services
 from bot.screens import Screen
-from bot.storage.base import Reminder, Storage, UserSettings
+from bot.storage.base import Reminder, Unit, UserSettings
 
 log = logging.getLogger(__name__)
 Render = Callable[[Services, UserSettings, Reminder], Awaitable[Screen | None]]
@@ -42,29 +42,29 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
-async def user_settings(storage: Storage, user_id: int, chat_id: int, locale: str, default_tz: str) -> UserSettings:
+async def user_settings(tx: Unit, chat_id: int, locale: str, default_tz: str) -> UserSettings:
     """The user's reminder settings, created with the defaults on first use. `chat_id` is the chat the update came
     from; reminders go to the user's private chat (Telegram gives it the user's id), so a button tapped on a
     message in a group never moves them there."""
-    private = chat_id == user_id
-    settings = await storage.get_settings(user_id)
+    private = chat_id == tx.user_id
+    settings = await tx.settings()
     if settings is None:
-        settings = UserSettings(user_id=user_id, chat_id=user_id, locale=locale, timezone=default_tz)
-        await storage.save_settings(settings)
+        settings = UserSettings(user_id=tx.user_id, chat_id=tx.user_id, locale=locale, timezone=default_tz)
+        await tx.save_settings(settings)
     elif settings.locale != locale or (private and settings.chat_id != chat_id):
         settings.locale = locale
         if private:
             settings.chat_id = chat_id
-        await storage.save_settings(settings)
+        await tx.save_settings(settings)
     return settings
 
 
 async def schedule_reminder(
-    storage: Storage, settings: UserSettings, due: datetime, *, kind: str, item_id: str | None, key: str
+    tx: Unit, settings: UserSettings, due: datetime, *, kind: str, item_id: str | None, key: str
 ) -> datetime | None:
     """Store a reminder, moved out of quiet hours; returns when it will be sent (None if already scheduled)."""
     when = schedule.after_quiet_hours(due, settings)
-    added = await storage.add_reminder(settings.user_id, settings.chat_id, kind, item_id, schedule.epoch(when), key)
+    added = await tx.add_reminder(settings.chat_id, kind, item_id, schedule.epoch(when), key)
     return when if added is not None else None
 
 
@@ -109,23 +109,23 @@ class Dispatcher:
 
     async def _deliver(self, reminder: Reminder, report: DispatchReport) -> None:
         storage, now = self.services.storage, self.services.clock.now()
-        settings = await storage.get_settings(reminder.user_id)
+        settings = await storage.read_settings(reminder.user_id)
         if settings is None:
-            await storage.set_reminder_status(reminder.id, "cancelled", error="no settings (data deleted)")
+            await storage.mark_reminder(reminder.id, "cancelled", error="no settings (data deleted)")
             report.dropped += 1
             return
         if settings.blocked:
-            await storage.set_reminder_status(reminder.id, "paused")
+            await storage.mark_reminder(reminder.id, "paused")
             report.paused += 1
             return
         if schedule.in_quiet_hours(now, settings):  # settings may have changed since it was scheduled
             later = schedule.after_quiet_hours(now, settings)
-            await storage.set_reminder_status(reminder.id, "pending", due_at=schedule.epoch(later))
+            await storage.mark_reminder(reminder.id, "pending", due_at=schedule.epoch(later))
             report.deferred += 1
             return
         screen = await self.render(self.services, settings, reminder)
         if screen is None:
-            await storage.set_reminder_status(reminder.id, "cancelled", error="nothing open")
+            await storage.mark_reminder(reminder.id, "cancelled", error="nothing open")
             report.dropped += 1
             return
         try:
@@ -139,23 +139,21 @@ class Dispatcher:
             await self._retry(reminder, now + retry, f"retry after {retry}", report)
         except BadRequest as exc:
             log.warning("reminder %s cannot be sent: %s", reminder.id, exc.message)
-            await storage.set_reminder_status(reminder.id, "failed", error=exc.message)
+            await storage.mark_reminder(reminder.id, "failed", error=exc.message)
             report.failed += 1
         except (NetworkError, TelegramError) as exc:
             await self._retry(reminder, now + backoff(reminder.attempts), repr(exc), report)
         else:
-            await storage.set_reminder_status(reminder.id, "sent")
+            await storage.mark_reminder(reminder.id, "sent")
             report.sent += 1
 
     async def _retry(self, reminder: Reminder, when: datetime, reason: str, report: DispatchReport) -> None:
         if reminder.attempts >= MAX_ATTEMPTS:
             log.error("reminder %s failed %d times, giving up: %s", reminder.id, reminder.attempts, reason)
-            await self.services.storage.set_reminder_status(reminder.id, "failed", error=reason)
+            await self.services.storage.mark_reminder(reminder.id, "failed", error=reason)
             report.failed += 1
             return
-        await self.services.storage.set_reminder_status(
-            reminder.id, "pending", due_at=schedule.epoch(when), error=reason
-        )
+        await self.services.storage.mark_reminder(reminder.id, "pending", due_at=schedule.epoch(when), error=reason)
         report.deferred += 1
         report.errors.append(reason)
 

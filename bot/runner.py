@@ -1,9 +1,8 @@
 """Run the bot for real: long polling, or webhook mode when BOT_WEBHOOK_URL is set.
 
-Both stop cleanly on SIGINT and SIGTERM: polling or the webhook server stops, in-flight updates finish,
-the persistence writes once more, and post_shutdown closes the database. A fatal condition (the token
-rejected, the webhook refused, the database unusable, the Bot API unreachable at start) is logged as one
-line and ends the process with its exit code (bot/exitcodes.py), so a supervisor restarts it or stops trying.
+Both stop cleanly on SIGINT and SIGTERM: polling or the webhook server stops, in-flight updates finish (each
+has committed its unit of work), and post_shutdown closes the database. A fatal condition (the token rejected,
+the webhook refused, the database unusable, the Bot API unreachable at start) is logged as one line and ends the process with its exit code (bot/exitcodes.py), so a supervisor restarts it or stops trying.
 """
 
 from __future__ import annotations
@@ -16,8 +15,7 @@ from urllib.parse import urlsplit
 from telegram import Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 
-from bot.app import build_application
-from bot.context import AppContext, AppType
+from bot.context import AppContext, AppType, Builder
 from bot.exitcodes import ExitCode, FatalError
 from bot.settings import Settings
 from bot.updates_request import UpdatesRequest
@@ -102,12 +100,12 @@ async def _polling(app: AppType, stopper: Stopper) -> None:
     await stopper.wait()
 
 
-async def serve(settings: Settings, content: Content) -> ExitCode:
+async def serve(settings: Settings, content: Content, build: Builder) -> ExitCode:
     stopper = Stopper()
     loop = asyncio.get_running_loop()
     for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stopper.stop)
-    app = build_application(settings, content, get_updates_request=UpdatesRequest(stopper.token_rejected))
+    app = build(settings, content, get_updates_request=UpdatesRequest(stopper.token_rejected))
 
     async def token_rejected_while_running(update: object, context: AppContext) -> None:
         # Sends fail with InvalidToken once the token is revoked (the only sign of it in webhook mode).
@@ -140,5 +138,5 @@ async def serve(settings: Settings, content: Content) -> ExitCode:
     return stopper.code
 
 
-def run(settings: Settings, content: Content) -> ExitCode:
-    return asyncio.run(serve(settings, content))
+def run(settings: Settings, content: Content, build: Builder) -> ExitCode:
+    return asyncio.run(serve(settings, content, build))

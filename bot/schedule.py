@@ -14,23 +14,6 @@ MORNING = time(9, 0)  # "tomorrow morning", a picked date, the day before depart
 FOLLOW_UP_TIME = time(10, 0)
 PRESETS = ("3h", "tm", "3d", "dep")
 SNOOZES = {"1h": timedelta(hours=1)}
-# Offered in /settings; any IANA name works in BOT_TIMEZONE.
-TIMEZONES = (
-    "Asia/Tokyo",
-    "Asia/Shanghai",
-    "Asia/Hong_Kong",
-    "Asia/Taipei",
-    "Asia/Seoul",
-    "Asia/Singapore",
-    "Asia/Bangkok",
-    "Australia/Sydney",
-    "Europe/London",
-    "Europe/Berlin",
-    "America/New_York",
-    "America/Los_Angeles",
-    "UTC",
-)
-QUIET_CHOICES = ((22, 8), (23, 7), (21, 9), (0, 0))  # (0, 0): no quiet hours
 
 
 def in_quiet_hours(moment: datetime, settings: UserSettings) -> bool:

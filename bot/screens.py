@@ -1,23 +1,30 @@
-"""Show a screen: edit the user's one live message in place, or send a new one when that is impossible.
+"""Show a screen: the one function that edits a message in place or sends the screen anew.
 
-The id of the live message is kept in user_data["screen"]; buttons on any other message are stale.
-"message is not modified" (a double tap) is not an error; a message that can no longer be edited is
-replaced by a new one.
+An edit that cannot be applied (the message is gone or too old, Telegram answered 5xx or 429 after the rate
+limiter's retries) sends the screen as a new message, so the user sees the current screen rather than
+silence. An edit that would change nothing is not sent at all: the message a button was on comes with the
+callback query, so it is compared first, and Telegram never refuses an edit as "not modified".
 """
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 from dataclasses import dataclass
 
-from telegram import CallbackQuery, InlineKeyboardMarkup
-from telegram.error import BadRequest, TimedOut
-
-from bot.context import AppContext
+from telegram import Bot, InlineKeyboardMarkup, MaybeInaccessibleMessage, Message
+from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 
 log = logging.getLogger(__name__)
-SCREEN_KEY = "screen"
 _REPLACE_ERRORS = ("message to edit not found", "message can't be edited", "message_id_invalid")
+_TAG_RE = re.compile(r"<[^>]*>")
+
+
+@dataclass(frozen=True)
+class Screen:
+    text: str  # HTML
+    keyboard: InlineKeyboardMarkup
 
 
 def is_not_modified(exc: BadRequest) -> bool:
@@ -29,43 +36,63 @@ def cannot_edit(exc: BadRequest) -> bool:
     return any(reason in exc.message.lower() for reason in _REPLACE_ERRORS)
 
 
-@dataclass(frozen=True)
-class Screen:
-    text: str  # HTML
-    keyboard: InlineKeyboardMarkup
+def plain_text(text: str) -> str:
+    """The text Telegram shows for our HTML (we only use b, i and a)."""
+    return html.unescape(_TAG_RE.sub("", text))
 
 
-async def show(context: AppContext, chat_id: int, screen: Screen, *, new: bool = False) -> None:
-    message_id = context.ud.get(SCREEN_KEY)
-    if message_id is not None and not new:
+def _keyboard(message: Message) -> InlineKeyboardMarkup:
+    return message.reply_markup or InlineKeyboardMarkup([])
+
+
+def already_shows(message: MaybeInaccessibleMessage | None, screen: Screen) -> bool:
+    return (
+        isinstance(message, Message)
+        and message.text == plain_text(screen.text)
+        and _keyboard(message) == screen.keyboard
+    )
+
+
+async def show(
+    bot: Bot, chat_id: int, screen: Screen, *, edit: int | None, seen: MaybeInaccessibleMessage | None = None
+) -> int:
+    """Show `screen` in message `edit` (None: as a new message); returns the id of the message showing it.
+    `seen` is the message as the user's tap reported it, to skip an edit that would change nothing."""
+    if edit is not None:
+        if seen is not None and seen.message_id == edit and already_shows(seen, screen):
+            return edit
         try:
-            await context.bot.edit_message_text(
-                chat_id=chat_id, message_id=message_id, text=screen.text, reply_markup=screen.keyboard
+            await bot.edit_message_text(
+                chat_id=chat_id, message_id=edit, text=screen.text, reply_markup=screen.keyboard
             )
-            return
+            return edit
         except TimedOut:
-            # Telegram may well have applied it. Raising would keep the conversation in its old state while
-            # the user sees the new screen; going on keeps both in step, and a double edit is harmless.
-            log.warning("editing screen %s in chat %s timed out; assuming it was applied", message_id, chat_id)
-            return
+            # Telegram may well have applied it; a screen that lags behind the record still works (its buttons
+            # carry absolute targets), and a second copy would only clutter the chat.
+            log.warning("editing message %s in chat %s timed out; assuming it was applied", edit, chat_id)
+            return edit
         except BadRequest as exc:
             if is_not_modified(exc):
-                return
+                return edit
             if not cannot_edit(exc):
                 raise
-            log.info("screen %s in chat %s cannot be edited (%s); sending a new one", message_id, chat_id, exc.message)
-    message = await context.bot.send_message(chat_id=chat_id, text=screen.text, reply_markup=screen.keyboard)
-    context.ud[SCREEN_KEY] = message.message_id
+            log.info("message %s in chat %s cannot be edited (%s); sending anew", edit, chat_id, exc.message)
+        except Forbidden:
+            raise  # blocked: a new message would fail the same way
+        except TelegramError as exc:
+            log.warning("editing message %s in chat %s failed (%r); sending the screen anew", edit, chat_id, exc)
+    message = await bot.send_message(chat_id=chat_id, text=screen.text, reply_markup=screen.keyboard)
+    return message.message_id
 
 
-async def redraw(query: CallbackQuery, chat_id: int, screen: Screen) -> None:
-    """Redraw the message a button was on; when it can no longer be edited (deleted, too old), send the
-    screen as a new message instead."""
+async def replace_keyboard(bot: Bot, message: MaybeInaccessibleMessage, keyboard: InlineKeyboardMarkup) -> None:
+    """Swap the buttons of an old message (text kept), unless it already has exactly these."""
+    if isinstance(message, Message) and _keyboard(message) == keyboard:
+        return
     try:
-        await query.edit_message_text(screen.text, reply_markup=screen.keyboard)
+        await bot.edit_message_reply_markup(
+            chat_id=message.chat.id, message_id=message.message_id, reply_markup=keyboard
+        )
     except BadRequest as exc:
-        if is_not_modified(exc):
-            return
-        if not cannot_edit(exc):
+        if not (is_not_modified(exc) or cannot_edit(exc)):
             raise
-        await query.get_bot().send_message(chat_id, screen.text, reply_markup=screen.keyboard)

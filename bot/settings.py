@@ -41,6 +41,7 @@ class Settings(SiteSettings):  # BOT_USERNAME and BOT_WEB_BASE_URL come from Sit
     bot_webhook_listen: str = "127.0.0.1"
     bot_webhook_port: int = Field(default=8443, ge=1, le=65535)
     bot_webhook_secret: SecretStr | None = None
+    # Read by nothing yet: the /stats command of the next issue (13) is for these users only.
     bot_admin_ids: Annotated[list[int], NoDecode, BeforeValidator(_split_ids)] = Field(default_factory=list)
 
     @field_validator("telegram_bot_token", mode="before")
@@ -103,7 +104,3 @@ class Settings(SiteSettings):  # BOT_USERNAME and BOT_WEB_BASE_URL come from Sit
     def file_base_url(self) -> str:
         """The matching file URL root (…/file/bot), as PTB expects it next to base_url."""
         return self.telegram_api_base_url.removesuffix("/bot") + "/file/bot"
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.bot_timezone)

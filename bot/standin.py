@@ -230,12 +230,21 @@ class StandIn:
         return {"message": message}
 
     def push_callback(self, user: SimUser, message: JsonDict | None, data: str) -> tuple[int, str]:
+        payload = self.callback_update(user, message, data)
+        return self.push_update(payload), payload["callback_query"]["id"]
+
+    def callback_update(self, user: SimUser, message: JsonDict | None, data: str) -> JsonDict:
+        """A tap, ready to be answered but not queued: for updates handed to the bot directly."""
         query_id = str(next(self._callback_ids))
         self.callback_answers[query_id] = None
         query: JsonDict = {"id": query_id, "from": user.as_json(), "chat_instance": str(user.id), "data": data}
         if message is not None:
             query["message"] = message
-        return self.push_update({"callback_query": query}), query_id
+        return {"callback_query": query}
+
+    def next_update_id(self) -> int:
+        """An id no queued update will have."""
+        return next(self._update_ids)
 
     def push_inline_query(self, user: SimUser, query: str, offset: str = "") -> tuple[int, str]:
         query_id = f"iq{next(self._callback_ids)}"

@@ -1,15 +1,22 @@
-"""The flow as pure functions of content and the user's answers: which question comes next, which
-options it has, where Back leads. Handlers only call these and show the result.
+"""The flow as pure functions of content and the user's flow record: which question comes next, which
+options it has, where Back leads, and which buttons are still live. Handlers only call these and show the
+result.
 
-The user's flow lives in user_data under a few short keys (no personal data):
+The flow record (one row per user, the only truth about their conversation) holds a few short keys, no
+personal data:
   sel    answers so far: provider, sim, channel, goal, stay
-  asked  the questions the user really answered on a screen, in order (Back pops from it)
+  asked  the questions the user really answered on a screen, in order (Back goes to the last one)
   view   what the screen shows: a question name, "steps" or "summary"
   step   index of the step on screen; done: ids of the steps marked done
+  flow   the flow's number: a new flow (/start, Start over, a deep link, a typed provider name, /quit) gets
+         a new one, so every button of an earlier flow is stale
+  (plus, kept by the handlers: screen, the live message's id; shown, a counter of flow screens shown;
+  locale; picker, the reminder picker on offer)
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from content import Content
@@ -24,6 +31,7 @@ from content.selection import provider_of as provider_of
 from conversations.states import State
 
 FLOW_KEYS = ("sel", "asked", "view", "step", "done")
+FLOW_NO = "flow"
 
 
 def first_after_provider(content: Content, sel: dict[str, str], question: str) -> bool:
@@ -39,6 +47,50 @@ def answers(ud: dict[str, Any]) -> dict[str, str]:
 def reset(ud: dict[str, Any]) -> None:
     for key in FLOW_KEYS:
         ud.pop(key, None)
+
+
+def new_flow(ud: dict[str, Any], now: int) -> None:
+    """Forget the answers and number a new flow. Numbers rise with the clock's seconds as well as by one, so
+    a record erased by /deletemydata and made again does not reuse the number of a flow seen before."""
+    reset(ud)
+    ud[FLOW_NO] = max(int(ud.get(FLOW_NO, 0)) + 1, now)
+
+
+def answers_before(sel: dict[str, str], question: str | None) -> dict[str, str]:
+    """The answers given before `question` (all of them for None): what a button's meaning depends on."""
+    upto = QUESTIONS.index(question) if question is not None else len(QUESTIONS)
+    return {q: sel[q] for q in QUESTIONS[:upto] if q in sel}
+
+
+def token(ud: dict[str, Any], depends_on: str | None = None) -> str:
+    """A short screen token for a button: the flow's number and a fingerprint of the answers the button's
+    action depends on (those before `depends_on`, or all of them). A button is live while its token matches
+    the record, so a screen that lags behind the record (a failed edit) still does what its labels say, and
+    only a screen from another flow or another procedure is stale."""
+    sel = answers_before(answers(ud), depends_on)
+    return f"{base36(int(ud.get(FLOW_NO, 0)))}.{digest(repr(sorted(sel.items())))}"
+
+
+def digest(value: str) -> str:
+    """Six hex digits that tell values apart in callback data (not a security measure: buttons are checked
+    against the user's own rows)."""
+    return hashlib.blake2s(value.encode(), digest_size=3).hexdigest()
+
+
+def base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if not number:
+            return out
+
+
+def back_target(ud: dict[str, Any]) -> str:
+    """Where Back on the current screen leads: the last question the user answered, else the provider."""
+    asked: list[str] = ud.get("asked", [])
+    return asked[-1] if asked else QUESTIONS[0]
 
 
 def forget_from(ud: dict[str, Any], question: str) -> None:
@@ -87,13 +139,9 @@ def advance(content: Content, ud: dict[str, Any]) -> State:
     return State.STEPS
 
 
-def back(content: Content, ud: dict[str, Any]) -> State:
-    """Back from a question or the first step: reopen the last question the user answered."""
-    asked: list[str] = ud.get("asked", [])
-    if not asked:
-        reset(ud)
-        return advance(content, ud)
-    forget_from(ud, asked[-1])
+def back_to(content: Content, ud: dict[str, Any], question: str) -> State:
+    """Back to a question (an absolute target, so a second tap of the same Back changes nothing)."""
+    forget_from(ud, question)
     return advance(content, ud)
 
 

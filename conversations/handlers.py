@@ -1,237 +1,156 @@
-"""Callbacks of the chat flow. Each does one thing: read the tap or text, update the flow, show the screen,
-return the next state. Wiring (which handler for which update) is in conversations/wiring.py.
+"""Handlers of the chat flow. Each does one thing: read the tap or text, change the record, say what to show.
+They run inside the update's unit of work (conversations/turn.py); wiring is in conversations/wiring.py.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Coroutine
-from typing import Any
-
 from telegram import Update
-from telegram.error import BadRequest
-from telegram.ext import ConversationHandler
 
 from bot.context import AppContext
-from bot.persistence import SqlitePersistence
-from bot.screens import SCREEN_KEY, is_not_modified, redraw, show
+from content import deeplinks
 from content.schema import LOCALES
-from conversations import deeplinks, flow, sharing, views
-from conversations import reminder_handlers as rh
-from conversations.callbacks import Action, Callback, decode
-from conversations.common import chat_id, locale, user_id
-from conversations.locale import LOCALE_KEY
+from conversations import checklist, flow, sharing, views
+from conversations.callbacks import QUESTION_OF, Action, Callback
+from conversations.lasting import lasting_button, settings_of
+from conversations.live import flow_button, has_flow, show_flow
+from conversations.locale import LOCALE_KEY, user_locale
 from conversations.matching import MAX_MATCH_LENGTH
-from conversations.states import CONVERSATION_NAME, State
-
-StateResult = State | int | None
-ButtonCallback = Callable[[Update, AppContext, Callback], Coroutine[Any, Any, StateResult]]
-HandlerCallback = Callable[[Update, AppContext], Coroutine[Any, Any, StateResult]]
+from conversations.states import State
+from conversations.turn import SCREEN_KEY, PtbCallback, Turn, on_update
 
 
-async def _show_current(update: Update, context: AppContext, *, new: bool = False) -> None:
-    ticked: set[str] = set()
-    link = ""
-    loc = locale(update, context)
-    if flow.current_state(context.ud) is State.SUMMARY:
-        ticked = {i for i, item in (await rh.checklist_of(update, context)).items() if item.done}
-        link = sharing.links_for(context, flow.answers(context.ud), loc).text(context.content, loc)
-    screen = views.current_screen(context.content, context.ud, loc, ticked, link)
-    persistence = context.application.persistence
-    if isinstance(persistence, SqlitePersistence):
-        # The state this screen shows is the one the handler returns: State(view). Write it before showing.
-        uid = user_id(update)
-        key = (chat_id(update), uid)
-        await persistence.write_through(uid, context.ud, CONVERSATION_NAME, key, flow.current_state(context.ud))
-    await show(context, chat_id(update), screen, new=new)
+async def _entered(turn: Turn) -> None:
+    """After the answers changed: a chosen procedure's items become the checklist (one Storage call)."""
+    if flow.current_state(turn.record) is State.STEPS:
+        await checklist.make_from_flow(turn)
 
 
-async def _entered(update: Update, context: AppContext, state: State) -> State:
-    """After an answer: the steps of a chosen procedure make its items the user's checklist."""
-    if state is State.STEPS:
-        await rh.sync_checklist(update, context)
-    return state
-
-
-async def _reply(update: Update, context: AppContext, key: str) -> None:
-    message = update.effective_message
-    if message is not None:
-        await message.reply_text(views.escape_ui(context.content, key, locale(update, context)))
-
-
-async def expired(update: Update, context: AppContext) -> None:
-    """A forged, malformed or stale button: say so and offer Start over, never raise."""
-    query = update.callback_query
-    if query is None:
-        return
-    loc = locale(update, context)
-    await query.answer(context.content.text("expired_button", loc))
-    if query.message is not None:
-        notice = views.restart_screen(context.content, loc, "expired_button")
-        try:
-            await query.edit_message_reply_markup(reply_markup=notice.keyboard)
-        except BadRequest as exc:
-            if not is_not_modified(exc):
-                await context.bot.send_message(chat_id(update), notice.text, reply_markup=notice.keyboard)
-
-
-Check = Callable[[AppContext, Callback], bool]
-
-
-def _always(context: AppContext, callback: Callback) -> bool:
+async def _shown_again(turn: Turn) -> bool:
+    """A re-delivered /start, text or /quit was applied before the bot died: applying it again would start
+    yet another flow and make the screen it showed stale. Show the current screen in place instead."""
+    if not turn.redelivered:
+        return False
+    if has_flow(turn):
+        await show_flow(turn)
     return True
 
 
-def on_button(check: Check = _always) -> Callable[[ButtonCallback], HandlerCallback]:
-    """Decode the callback data and accept only taps on the user's live screen, with a still-valid flow and
-    an argument `check` accepts; anything else is answered as expired before the handler runs."""
-
-    def decorate(func: ButtonCallback) -> HandlerCallback:
-        @functools.wraps(func)
-        async def wrapper(update: Update, context: AppContext) -> StateResult:
-            query = update.callback_query
-            assert query is not None  # registered only for callback queries
-            callback = decode(query.data)
-            live = query.message is not None and query.message.message_id == context.ud.get(SCREEN_KEY)
-            if (
-                callback is None
-                or not live
-                or not flow.is_valid(context.content, context.ud)
-                or not check(context, callback)
-            ):
-                await expired(update, context)
-                return None
-            await query.answer()
-            return await func(update, context, callback)
-
-        return wrapper
-
-    return decorate
-
-
-async def start(update: Update, context: AppContext) -> State:
+@on_update
+async def start(turn: Turn) -> None:
     """/start, or a deep link /start <payload> that opens a procedure directly."""
-    payload = context.args[0] if context.args else ""
-    sel = deeplinks.decode(payload, context.content) if payload else None
+    if await _shown_again(turn):
+        return
+    args = turn.context.args or []
+    payload = args[0] if args else ""
+    sel = deeplinks.decode(payload, turn.content) if payload else None
     if payload and sel is None:
-        await _reply(update, context, "link_invalid")
+        turn.say("link_invalid")
+    flow.new_flow(turn.record, turn.now())
     if sel is not None:
-        state = await _entered(update, context, flow.apply(context.content, context.ud, sel))
+        flow.apply(turn.content, turn.record, sel)
     else:
-        flow.reset(context.ud)
-        state = flow.advance(context.content, context.ud)
-    await _show_current(update, context, new=True)
-    return state
+        flow.advance(turn.content, turn.record)
+    await _entered(turn)
+    await show_flow(turn, new=True)
 
 
-async def restart(update: Update, context: AppContext) -> State:
-    """Start over from any message, even a stale one: a fresh provider question."""
-    query = update.callback_query
-    if query is not None:
-        await query.answer()
-    live = query is not None and query.message is not None and query.message.message_id == context.ud.get(SCREEN_KEY)
-    flow.reset(context.ud)
-    state = flow.advance(context.content, context.ud)
-    await _show_current(update, context, new=not live)
-    return state
+@lasting_button
+async def restart(turn: Turn) -> None:
+    """Start over from any message, even a stale one: a fresh provider question, in place on the live screen."""
+    if await _shown_again(turn):
+        return
+    tapped = turn.tapped
+    live = tapped is not None and tapped.message_id == turn.record.get(SCREEN_KEY)
+    flow.new_flow(turn.record, turn.now())
+    flow.advance(turn.content, turn.record)
+    await show_flow(turn, new=not live)
 
 
-def choose(question: str) -> HandlerCallback:
-    """The handler for one question: accept only an option that question really offers."""
-
-    def offered(context: AppContext, callback: Callback) -> bool:
-        return callback.arg in flow.options(context.content, flow.answers(context.ud), question)
-
-    @on_button(offered)
-    async def handler(update: Update, context: AppContext, callback: Callback) -> StateResult:
-        flow.answer(context.ud, question, callback.arg)
-        state = await _entered(update, context, flow.advance(context.content, context.ud))
-        await _show_current(update, context)
-        return state
-
-    handler.__name__ = f"choose_{question}"
-    return handler
-
-
-@on_button()
-async def back(update: Update, context: AppContext, callback: Callback) -> StateResult:
-    state = flow.back(context.content, context.ud)
-    await _show_current(update, context)
-    return state
+@flow_button
+async def choose(turn: Turn) -> None:
+    """An answer to a question: accepted when that question offers it given the earlier answers. Setting the
+    answer it already has changes nothing (a double tap keeps the later answers)."""
+    callback = turn.button
+    question = QUESTION_OF[callback.action]
+    sel = flow.answers(turn.record)
+    if callback.arg not in flow.options(turn.content, flow.answers_before(sel, question), question):
+        turn.refuse()
+        return
+    if sel.get(question) != callback.arg:
+        flow.answer(turn.record, question, callback.arg)
+        flow.advance(turn.content, turn.record)
+        await _entered(turn)
+    await show_flow(turn)
 
 
-def _steps_count(context: AppContext) -> int:
-    proc = flow.procedure_of(context.content, flow.answers(context.ud))
-    return len(proc.steps_for(flow.answers(context.ud))) if proc else 0
+@flow_button
+async def back(turn: Turn) -> None:
+    """Back to a question: an absolute target, so tapping it twice lands on the same question."""
+    callback = turn.button
+    question = callback.arg if callback.arg in flow.QUESTIONS else flow.QUESTIONS[0]
+    flow.back_to(turn.content, turn.record, question)
+    await _entered(turn)
+    await show_flow(turn)
 
 
-def _step_in_range(context: AppContext, callback: Callback) -> bool:
+def _steps(turn: Turn) -> int:
+    sel = flow.answers(turn.record)
+    proc = flow.procedure_of(turn.content, sel)
+    return len(proc.steps_for(sel)) if proc else 0
+
+
+@flow_button
+async def go_step(turn: Turn) -> None:
+    callback = turn.button
     index = callback.index()
-    return index is not None and 0 <= index < _steps_count(context)
+    if index is None or not 0 <= index < _steps(turn):
+        turn.refuse()
+        return
+    turn.record["step"] = index
+    turn.record["view"] = State.STEPS.value
+    await show_flow(turn)
 
 
-def _mark(callback: Callback) -> tuple[int | None, bool]:
-    """A Mark-done button's step index and the state it sets: `<index>-1` done, `<index>-0` not done."""
-    index, _, value = callback.arg.partition("-")
-    step = Callback(callback.action, index).index()
-    return (step, value == "1") if value in ("0", "1") else (None, False)
-
-
-def _is_current_step(context: AppContext, callback: Callback) -> bool:
-    step, _ = _mark(callback)
-    return (
-        step is not None
-        and step == context.ud.get("step")
-        and _step_in_range(context, Callback(callback.action, str(step)))
-    )
-
-
-@on_button(_step_in_range)
-async def go_step(update: Update, context: AppContext, callback: Callback) -> StateResult:
-    context.ud["step"] = callback.index()
-    context.ud["view"] = State.STEPS.value
-    await _show_current(update, context)
-    return State.STEPS
-
-
-@on_button(_is_current_step)
-async def toggle_done(update: Update, context: AppContext, callback: Callback) -> StateResult:
-    sel = flow.answers(context.ud)
-    proc = flow.procedure_of(context.content, sel)
-    assert proc is not None  # is_valid and _is_current_step hold
-    step_id = proc.steps_for(sel)[int(context.ud["step"])].id
-    done: list[str] = context.ud.setdefault("done", [])
-    # The button says what to set, not "toggle": tapping it again after a failed edit keeps the same result.
-    _, mark_done = _mark(callback)
-    if mark_done and step_id not in done:
+@flow_button
+async def mark(turn: Turn) -> None:
+    """Mark a step done or not done: the button says which (set, never toggle)."""
+    callback = turn.button
+    setting = callback.setting()
+    index = Callback(callback.action, setting[0]).index() if setting else None
+    if setting is None or index is None or not 0 <= index < _steps(turn):
+        turn.refuse()
+        return
+    sel = flow.answers(turn.record)
+    proc = flow.procedure_of(turn.content, sel)
+    assert proc is not None  # _steps found it
+    step_id = proc.steps_for(sel)[index].id
+    done: list[str] = turn.record.setdefault("done", [])
+    if setting[1] and step_id not in done:
         done.append(step_id)
-    elif not mark_done and step_id in done:
+    elif not setting[1] and step_id in done:
         done.remove(step_id)
-    await _show_current(update, context)
-    return None
+    turn.record["step"], turn.record["view"] = index, State.STEPS.value
+    await show_flow(turn)
 
 
-@on_button()
-async def summary(update: Update, context: AppContext, callback: Callback) -> StateResult:
-    context.ud["view"] = State.SUMMARY.value
-    await rh.schedule_follow_ups(update, context)
-    await _show_current(update, context)
-    return State.SUMMARY
+@flow_button
+async def summary(turn: Turn) -> None:
+    turn.record["view"] = State.SUMMARY.value
+    await checklist.schedule_follow_ups(turn, await settings_of(turn))
+    await show_flow(turn)
 
 
-async def check_item(update: Update, context: AppContext) -> None:
-    """Tick an outstanding item from the summary screen or the /checklist message."""
-    query = update.callback_query
-    assert query is not None
-    on_summary = (
-        query.message is not None
-        and query.message.message_id == context.ud.get(SCREEN_KEY)
-        and flow.current_state(context.ud) is State.SUMMARY
-    )
-    if not on_summary:
-        await rh.checklist_toggle(update, context)
-    elif await rh.toggle_item(update, context):
-        await _show_current(update, context)
+@flow_button
+async def check_item(turn: Turn) -> None:
+    """Tick an outstanding item on the summary screen: set, never toggle."""
+    callback = turn.button
+    setting = callback.setting()
+    if setting is None or not await turn.tx.set_item(setting[0], done=setting[1]):
+        turn.refuse()
+        return
+    if setting[1]:
+        turn.answer("item_ticked", item=checklist.item_title(turn, setting[0]))
+    await show_flow(turn)
 
 
 async def noop(update: Update, context: AppContext) -> None:
@@ -240,77 +159,91 @@ async def noop(update: Update, context: AppContext) -> None:
         await update.callback_query.answer()
 
 
-async def quit_flow(update: Update, context: AppContext) -> int:
-    flow.reset(context.ud)
-    context.ud.pop(SCREEN_KEY, None)  # buttons on the old screen are stale from now on
-    await _reply(update, context, "quit_done")
-    return ConversationHandler.END
+@on_update
+async def quit_flow(turn: Turn) -> None:
+    """/quit: leave the questions; buttons of the old screen are stale from now on (a new flow number)."""
+    if turn.redelivered:
+        return
+    if "view" not in turn.record:
+        turn.say("nothing_to_quit")
+        return
+    flow.new_flow(turn.record, turn.now())
+    turn.record.pop(SCREEN_KEY, None)
+    turn.say("quit_done")
 
 
-async def nothing_to_quit(update: Update, context: AppContext) -> None:
-    await _reply(update, context, "nothing_to_quit")
-
-
-async def free_text(update: Update, context: AppContext) -> StateResult:
+@on_update
+async def free_text(turn: Turn) -> None:
     """Text instead of a tap: jump to a named provider, or explain and show the current screen again."""
-    message = update.effective_message
+    if await _shown_again(turn):
+        return
+    message = turn.update.effective_message
     text = message.text if message is not None and message.text else ""
     if len(text) > MAX_MATCH_LENGTH:
-        await _reply(update, context, "too_long")
-        return None
-    match = sharing.matcher(context).match(text)
+        turn.say("too_long")
+        return
+    match = sharing.matcher(turn.context).match(text)
     if match is None:
-        await _reply(update, context, "unknown_text")
-        if "view" in context.ud and flow.is_valid(context.content, context.ud):
-            await _show_current(update, context, new=True)
-        return None
-    provider = context.content.providers[match.provider_id]
-    flow.reset(context.ud)
-    flow.answer(context.ud, "provider", provider.id)
+        turn.say("unknown_text")
+        if has_flow(turn):
+            await show_flow(turn, new=True)
+        return
+    provider = turn.content.providers[match.provider_id]
+    flow.new_flow(turn.record, turn.now())
+    flow.answer(turn.record, "provider", provider.id)
     if match.sim is not None and match.sim in provider.sim_types() and len(provider.sim_types()) > 1:
-        flow.answer(context.ud, "sim", match.sim)
-    state = await _entered(update, context, flow.advance(context.content, context.ud))
-    loc = locale(update, context)
-    if message is not None:
-        await message.reply_text(views.escape_ui(context.content, "matched_provider", loc, provider=provider.name[loc]))
-    await _show_current(update, context, new=True)
-    return state
+        flow.answer(turn.record, "sim", match.sim)
+    flow.advance(turn.content, turn.record)
+    await _entered(turn)
+    turn.say("matched_provider", provider=provider.name[turn.locale])
+    await show_flow(turn, new=True)
 
 
-async def unsupported(update: Update, context: AppContext) -> None:
-    await _reply(update, context, "unsupported_message")
+@on_update
+async def language_command(turn: Turn) -> None:
+    turn.send(views.language_screen(turn.content, turn.locale))
+
+
+@lasting_button
+async def choose_language(turn: Turn) -> None:
+    """Switch the language at any point and re-render the live screen in it."""
+    callback = turn.button
+    if callback.action is not Action.LOCALE or callback.arg not in LOCALES:
+        turn.refuse()
+        return
+    turn.record[LOCALE_KEY] = callback.arg
+    if await turn.tx.settings() is not None:
+        await settings_of(turn)  # reminders are written in the user's language
+    turn.edit_tapped(views.notice(turn.content, callback.arg, "language_set"))
+    if SCREEN_KEY in turn.record and has_flow(turn):
+        await show_flow(turn)
+
+
+def _reply(key: str) -> PtbCallback:
+    async def reply(turn: Turn) -> None:
+        turn.say(key)
+
+    reply.__name__ = key
+    return on_update(reply)
+
+
+help_command = _reply("help")
+unsupported = _reply("unsupported_message")
+unknown_command = _reply("unknown_command")
 
 
 async def private_only(update: Update, context: AppContext) -> None:
-    await _reply(update, context, "private_only")
-
-
-async def help_command(update: Update, context: AppContext) -> None:
-    await _reply(update, context, "help")
-
-
-async def language_command(update: Update, context: AppContext) -> None:
+    """Groups and channels: the bot talks privately only (no unit: nothing about the user is written)."""
     message = update.effective_message
     if message is not None:
-        screen = views.language_screen(context.content, locale(update, context))
-        await message.reply_text(screen.text, reply_markup=screen.keyboard)
+        locale = user_locale({}, update.effective_user, context.services.settings.bot_default_locale)
+        await message.reply_text(views.escape_ui(context.content, "private_only", locale))
 
 
-async def choose_language(update: Update, context: AppContext) -> None:
-    """Switch the language at any point and re-render the live screen in it."""
+async def chatless_button(update: Update, context: AppContext) -> None:
+    """A button on a message sent through inline mode carries no chat (PTB #573): never ours to act on."""
     query = update.callback_query
-    assert query is not None
-    callback = decode(query.data)
-    if callback is None or callback.action is not Action.LOCALE or callback.arg not in LOCALES:
-        await expired(update, context)
-        return
-    context.ud[LOCALE_KEY] = callback.arg
-    await rh.sync_locale(update, context)
-    await query.answer()
-    await redraw(query, chat_id(update), views.notice(context.content, callback.arg, "language_set"))
-    if "view" in context.ud and SCREEN_KEY in context.ud and flow.is_valid(context.content, context.ud):
-        await _show_current(update, context)
-
-
-async def unknown_command(update: Update, context: AppContext) -> None:
-    await _reply(update, context, "unknown_command")
+    if query is not None:
+        record = await context.services.storage.read_record(query.from_user.id)
+        locale = user_locale(record, query.from_user, context.services.settings.bot_default_locale)
+        await query.answer(context.content.text("expired_button", locale))

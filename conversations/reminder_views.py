@@ -13,13 +13,36 @@ from bot.screens import Screen
 from bot.storage.base import ChecklistItem, Reminder, UserSettings
 from content import Content
 from conversations.callbacks import Action
-from conversations.views import CHECK_DONE, CHECK_OPEN, button, escape_ui
+from conversations.flow import digest
+from conversations.views import CHECK_DONE, CHECK_OPEN, MAX_TEXT, button, escape_ui
 
 MONTHS_AHEAD = 12
+# Offered in /settings; any IANA name works in BOT_TIMEZONE.
+TIMEZONES = (
+    "Asia/Tokyo",
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Taipei",
+    "Asia/Seoul",
+    "Asia/Singapore",
+    "Asia/Bangkok",
+    "Australia/Sydney",
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Los_Angeles",
+    "UTC",
+)
+QUIET_CHOICES = ((22, 8), (23, 7), (21, 9), (0, 0))  # (0, 0): no quiet hours
 
 
 def checklist_key(provider_id: str, procedure_id: str, sim: str) -> str:
     return f"{provider_id}:{procedure_id}:{sim}"
+
+
+def checklist_token(key: str) -> str:
+    """The token of the /checklist message's boxes: which procedure's checklist they tick."""
+    return digest(key)
 
 
 def procedure_title(content: Content, key: str | None, locale: str) -> str:
@@ -44,7 +67,8 @@ def checklist_screen(content: Content, locale: str, key: str | None, items: list
     rows: list[list[InlineKeyboardButton]] = []
     for item in items:
         mark = CHECK_DONE if item.done else CHECK_OPEN
-        rows.append([button(f"{mark} {item_title(content, item.item_id, locale)}", Action.CHECK, item.item_id)])
+        label = f"{mark} {item_title(content, item.item_id, locale)}"
+        rows.append([button(label, Action.TICK, f"{item.item_id}-{0 if item.done else 1}", checklist_token(key or ""))])
         if not item.done:
             detail = content.catalogue.items.get(item.item_id)
             if detail is not None:
@@ -54,24 +78,25 @@ def checklist_screen(content: Content, locale: str, key: str | None, items: list
     else:
         rows.append([button(content.text("btn_remind", locale), Action.REMIND)])
     text = "\n\n".join(lines)
-    if len(text) > 4096:  # details of many items: keep the titles, which are on the buttons anyway
+    if len(text) > MAX_TEXT:  # details of many items: keep the titles, which are on the buttons anyway
         text = "\n\n".join(lines[:2])
     return Screen(text, InlineKeyboardMarkup(rows))
 
 
-def remind_picker(content: Content, locale: str, settings: UserSettings, now: datetime) -> Screen:
+def remind_picker(content: Content, locale: str, settings: UserSettings, now: datetime, picker: str) -> Screen:
     rows = []
     for preset in schedule.PRESETS:
         if schedule.preset_due(preset, now, settings) is None:
             continue
         date_label = settings.departure.isoformat() if settings.departure else ""
-        rows.append([button(content.text(f"preset_{preset}", locale, date=date_label), Action.PRESET, preset)])
-    rows.append([button(content.text("preset_cal", locale), Action.CALENDAR, "r")])
+        label = content.text(f"preset_{preset}", locale, date=date_label)
+        rows.append([button(label, Action.PRESET, preset, picker)])
+    rows.append([button(content.text("preset_cal", locale), Action.CALENDAR, "r", picker)])
     return Screen(escape_ui(content, "remind_prompt", locale, tz=settings.timezone), InlineKeyboardMarkup(rows))
 
 
-def calendar_screen(content: Content, locale: str, purpose: str, month: date, today: date) -> Screen:
-    """A month of day buttons from today on; `purpose` is r (reminder date) or d (departure date)."""
+def calendar_screen(content: Content, locale: str, purpose: str, month: date, today: date, picker: str = "") -> Screen:
+    """A month of day buttons from today on; `purpose` is r (reminder date, for `picker`) or d (departure)."""
     rows: list[list[InlineKeyboardButton]] = []
     for week in calendar.Calendar().monthdatescalendar(month.year, month.month):
         row = []
@@ -79,17 +104,17 @@ def calendar_screen(content: Content, locale: str, purpose: str, month: date, to
             if day.month != month.month or day < today:
                 row.append(button(" ", Action.NOOP, "cal"))
             else:
-                row.append(button(str(day.day), Action.DAY, f"{purpose}{day:%Y%m%d}"))
+                row.append(button(str(day.day), Action.DAY, f"{purpose}{day:%Y%m%d}", picker))
         rows.append(row)
     first = date(today.year, today.month, 1)
     last = date(first.year + (first.month + MONTHS_AHEAD - 1) // 12, (first.month + MONTHS_AHEAD - 1) % 12 + 1, 1)
     nav = []
     if month > first:
         prev = date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
-        nav.append(button("◀", Action.CALENDAR, f"{purpose}{prev:%Y%m}"))
+        nav.append(button("◀", Action.CALENDAR, f"{purpose}{prev:%Y%m}", picker))
     if month < last:
         nxt = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-        nav.append(button("▶", Action.CALENDAR, f"{purpose}{nxt:%Y%m}"))
+        nav.append(button("▶", Action.CALENDAR, f"{purpose}{nxt:%Y%m}", picker))
     if nav:
         rows.append(nav)
     key = "calendar_prompt" if purpose == "r" else "departure_prompt"
@@ -123,7 +148,7 @@ def reminder_message(
     else:
         rows.append([button(content.text("btn_stop_all", locale), Action.STOP, str(reminder.id))])
     text = "\n\n".join(lines)
-    if len(text) > 4096:
+    if len(text) > MAX_TEXT:
         text = lines[0]
     return Screen(text, InlineKeyboardMarkup(rows))
 
@@ -166,13 +191,13 @@ def settings_screen(content: Content, locale: str, settings: UserSettings) -> Sc
 
 
 def timezone_screen(content: Content, locale: str) -> Screen:
-    rows = [[button(name, Action.TIMEZONE, str(i))] for i, name in enumerate(schedule.TIMEZONES)]
+    rows = [[button(name, Action.TIMEZONE, str(i))] for i, name in enumerate(TIMEZONES)]
     return Screen(escape_ui(content, "tz_prompt", locale), InlineKeyboardMarkup(rows))
 
 
 def quiet_screen(content: Content, locale: str) -> Screen:
     rows = []
-    for start, end in schedule.QUIET_CHOICES:
+    for start, end in QUIET_CHOICES:
         label = (
             content.text("btn_quiet_off", locale)
             if start == end

@@ -13,22 +13,22 @@ from telegram import (
     InputTextMessageContent,
     Update,
 )
+from telegram.constants import InlineQueryLimit
 from telegram.helpers import create_deep_linked_url
 
 from bot.context import AppContext
 from bot.qr import qr_png
-from content import Content
+from content import Content, deeplinks
 from content.schema import Procedure, Provider
 from content.site.paths import web_url
-from conversations import deeplinks, flow
-from conversations.common import chat_id, locale
-from conversations.locale import locale_from_code
+from conversations import flow
+from conversations.locale import locale_from_code, user_locale
 from conversations.matching import ProviderMatcher
 from conversations.views import escape_ui, fill
 
 INLINE_CACHE_SECONDS = 300  # results change only with the content; personal because they follow the language
-MAX_RESULTS = 50  # Telegram's limit per answer
-MAX_QUERY = 256
+MAX_RESULTS = InlineQueryLimit.RESULTS
+MAX_QUERY = InlineQueryLimit.MAX_QUERY_LENGTH
 # What an empty inline query lists: the cancellations people ask about most.
 POPULAR = (
     ("docomo", "esim", "online"),
@@ -76,9 +76,13 @@ def matcher(context: AppContext) -> ProviderMatcher:
 
 
 async def share_command(update: Update, context: AppContext) -> None:
-    """The current procedure's link, and a QR code of it to show on a phone."""
-    sel = flow.answers(context.ud)
-    loc = locale(update, context)
+    """The current procedure's link, and a QR code of it to show on a phone (reads the committed record:
+    nothing is written)."""
+    user = update.effective_user
+    assert user is not None
+    record = await context.services.storage.read_record(user.id)
+    sel = flow.answers(record)
+    loc = user_locale(record, user, context.services.settings.bot_default_locale)
     proc = flow.procedure_of(context.content, sel)
     message = update.effective_message
     assert message is not None
@@ -89,7 +93,7 @@ async def share_command(update: Update, context: AppContext) -> None:
     caption = escape_ui(
         context.content, "share_caption", loc, title=proc.title[loc], link=links.text(context.content, loc)
     )
-    await context.bot.send_photo(chat_id(update), qr_png(links.qr), caption=caption)
+    await context.bot.send_photo(message.chat_id, qr_png(links.qr), caption=caption)
 
 
 def _card(content: Content, provider: Provider, proc: Procedure, sel: dict[str, str], loc: str, web: str | None) -> str:

@@ -1,11 +1,9 @@
-"""Conversation states. The values are stored in the database: never rename or reuse one."""
+"""What the flow's screen shows (the record's `view`). The values are stored in the database: never rename
+or reuse one."""
 
 from __future__ import annotations
 
 from enum import StrEnum
-
-# The persistent ConversationHandler's name: its states are stored under it.
-CONVERSATION_NAME = "cancel_flow"
 
 
 class State(StrEnum):

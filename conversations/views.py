@@ -10,23 +10,24 @@ import re
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import MessageLimit
 
 from bot.screens import Screen
-from content import Content
+from content import Content, deeplinks
 from content.schema import LOCALES, PLACEHOLDER_RE, Procedure, Provider, Step
-from conversations import deeplinks, flow, phases
-from conversations.callbacks import Action, Callback
+from conversations import flow, phases
+from conversations.callbacks import ANSWER_ACTIONS, Action, Callback
 from conversations.states import State
 
-MAX_TEXT = 4096  # Telegram's limit for a message text
+MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
 BAR_FULL, BAR_EMPTY = "▰", "▱"
 CHECK_OPEN, CHECK_DONE = "☐", "☑"
 PROVIDERS_PER_ROW = 2
 DATE_FORMAT = "%Y-%m-%d"
 
 
-def button(label: str, action: Action, arg: str = "") -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=Callback(action, arg).encode())
+def button(label: str, action: Action, arg: str = "", token: str = "") -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=Callback(action, arg, token).encode())
 
 
 def fill(text: str, provider: Provider, locale: str) -> str:
@@ -49,8 +50,8 @@ def escape_ui(content: Content, key: str, locale: str, **values: Any) -> str:
     return html.escape(content.text(key, locale, **values), quote=False)
 
 
-def _nav_row(content: Content, locale: str, *, back: bool) -> list[InlineKeyboardButton]:
-    row = [button(content.text("btn_back", locale), Action.BACK)] if back else []
+def _nav_row(content: Content, locale: str, *, back: str | None) -> list[InlineKeyboardButton]:
+    row = [button(content.text("btn_back", locale), Action.BACK, back)] if back else []
     row.append(button(content.text("btn_restart", locale), Action.RESTART))
     return row
 
@@ -98,12 +99,11 @@ def question_screen(content: Content, ud: dict[str, Any], locale: str, question:
         prompt = escape_ui(content, f"ask_{question}", locale, provider=name)
         if provider is not None and flow.first_after_provider(content, sel, question):
             prompt += note_block(content, provider, locale)
-        action = {"sim": Action.SIM, "channel": Action.CHANNEL, "goal": Action.GOAL, "stay": Action.STAY}[question]
-        prefix = {"sim": "sim", "channel": "channel", "goal": "goal", "stay": "stay"}[question]
-        rows.extend([button(content.text(f"{prefix}_{opt}", locale), action, opt)] for opt in opts)
+        action = ANSWER_ACTIONS[question]
+        rows.extend([button(content.text(f"{question}_{opt}", locale), action, opt)] for opt in opts)
         chosen = _choices(content, sel, locale)
         prompt = f"{chosen}\n\n{prompt}" if chosen else prompt
-    rows.append(_nav_row(content, locale, back=bool(ud.get("asked"))))
+    rows.append(_nav_row(content, locale, back=flow.back_target(ud) if ud.get("asked") else None))
     return Screen(prompt, InlineKeyboardMarkup(rows))
 
 
@@ -174,7 +174,8 @@ def step_screen(content: Content, ud: dict[str, Any], locale: str) -> Screen:
         parts.append(note.replace("\x00", _official(provider, proc, locale)))
     parts.append(escape_ui(content, "sources_line", locale, links="\x00").replace("\x00", _sources(provider, step)))
     parts.append(official_line(content, provider, proc, locale))
-    nav = [button(content.text("btn_back", locale), *((Action.GO_STEP, str(index - 1)) if index else (Action.BACK,)))]
+    back = (Action.GO_STEP, str(index - 1)) if index else (Action.BACK, flow.back_target(ud))
+    nav = [button(content.text("btn_back", locale), *back)]
     if index + 1 < total:
         nav.append(button(content.text("btn_next", locale), Action.GO_STEP, str(index + 1)))
     else:
@@ -183,7 +184,7 @@ def step_screen(content: Content, ud: dict[str, Any], locale: str) -> Screen:
     rows = [
         nav,
         [
-            button(toggle, Action.TOGGLE_DONE, f"{index}-{0 if done else 1}"),
+            button(toggle, Action.MARK, f"{index}-{0 if done else 1}"),
             button(content.text("btn_remind", locale), Action.REMIND),
         ],
         [share_button(content, sel, locale), button(content.text("btn_checklist", locale), Action.CHECKLIST)],
@@ -231,7 +232,7 @@ def summary_screen(content: Content, ud: dict[str, Any], locale: str, ticked: se
             button(
                 f"{CHECK_DONE if i in ticked else CHECK_OPEN} {content.catalogue.items[i].title[locale]}",
                 Action.CHECK,
-                i,
+                f"{i}-{0 if i in ticked else 1}",
             )
         ]
         for i in items

@@ -7,17 +7,21 @@ so tests never sleep.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from bot.app import build_application
+from telegram import Update
+
+from app import build_application
+from bot.client import SimClient
 from bot.clock import Clock
 from bot.context import AppType
 from bot.lifecycle import polling
 from bot.settings import Settings
-from bot.standin import SimUser, StandIn
+from bot.standin import StandIn
 from content import Content, load_content
 
 TOKEN = "4242:stand-in-token"
@@ -56,30 +60,8 @@ def buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
     return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
 
 
-class Chat:
-    def __init__(self, standin: StandIn, app: AppType, user: SimUser) -> None:
-        self.standin, self.app, self.user = standin, app, user
-
-    async def settle(self, update_id: int) -> None:
-        await self.standin.wait_fetched(update_id)
-        await self.app.update_queue.join()
-
-    async def send(self, text: str | None = None, **extra: Any) -> None:
-        await self.settle(self.standin.push_message(self.user, text, **extra))
-
-    async def push(self, payload: dict[str, Any]) -> None:
-        await self.settle(self.standin.push_update(payload))
-
-    @property
-    def screen(self) -> dict[str, Any]:
-        """The newest bot message with an inline keyboard: the live screen."""
-        with_keyboard = [m for m in self.standin.bot_messages(self.user.id) if m.get("reply_markup")]
-        assert with_keyboard, "the bot has shown no screen"
-        return with_keyboard[-1]
-
-    @property
-    def last(self) -> dict[str, Any]:
-        return self.standin.bot_messages(self.user.id)[-1]
+class Chat(SimClient):
+    """The shared client (bot/client.py) plus what tests need: buttons by label, answers, double taps."""
 
     def labels(self, message: dict[str, Any] | None = None) -> list[str]:
         return [label for label, _ in buttons(message or self.screen)]
@@ -89,12 +71,27 @@ class Chat:
         target = message or self.screen
         matches = [data for text, data in buttons(target) if label in text]
         assert matches, f"no button {label!r} in {self.labels(target)}"
-        return await self.click_data(matches[0], target)
+        return await self.tap(target, matches[0])
+
+    async def tap_twice(self, label: str, message: dict[str, Any] | None = None) -> list[str]:
+        """Two taps of the same button handled at once by the real Application, then the first one delivered
+        again (as Telegram does after a crash); returns the two callback query ids."""
+        target = dict(message or self.screen)
+        data = next((d for text, d in buttons(target) if label in text), None)
+        assert data is not None, f"no button {label!r} in {self.labels(target)}"
+        first, second = (
+            Update.de_json(
+                {"update_id": self.standin.next_update_id(), **self.standin.callback_update(self.user, target, data)},
+                self.app.bot,
+            )
+            for _ in range(2)
+        )
+        await asyncio.gather(self.app.process_update(first), self.app.process_update(second))
+        await self.app.process_update(first)
+        return [u.callback_query.id for u in (first, second) if u.callback_query is not None]
 
     async def click_data(self, data: str, message: dict[str, Any] | None = None) -> str:
-        update_id, query_id = self.standin.push_callback(self.user, dict(message or self.screen), data)
-        await self.settle(update_id)
-        return query_id
+        return await self.tap(message or self.screen, data)
 
     def answer(self, query_id: str) -> dict[str, Any]:
         answer = self.standin.callback_answers.get(query_id)

@@ -11,6 +11,10 @@ What is checked:
   the window between Telegram accepting it and the row being marked sent (one duplicate per such crash).
 - Stand-in faults on the running process, in a conversation and during dispatch: the process keeps
   answering, reminders end sent (paused for a user who blocked the bot), the user's flow continues.
+- A kill right after each kind of send (a new screen from /start, a typed name, a deep link, Start over on an
+  old message; an edit; a reminder; /deletemydata): after the restart the change shown is on disk and the
+  screen the user sees does what its buttons say. A kill between the commit and the edit leaves the screen
+  behind the record; the same tap again on that screen shows what the record holds.
 
 Kill points are event-anchored where the outcome must be deterministic (a stand-in listener sends SIGKILL
 the moment the stand-in hands the bot an update, or accepts its N-th reminder) and wall-clock random where
@@ -55,7 +59,7 @@ from bot.storage import SqliteStorage
 from bot.storage.base import UserSettings
 from content import Content
 from conversations import flow, views
-from conversations.callbacks import Action, Callback
+from conversations.callbacks import ANSWER_ACTIONS, Action, Callback, decode
 from conversations.states import State
 from tests.harness import TOKEN, buttons, shared_content
 
@@ -73,15 +77,8 @@ PROBE = 7999  # a second user whose /help shows that every earlier update was pr
 KILL_KINDS = ("fetched", "midway", "idle")
 MIDWAY_HOLD = 0.25  # seconds the stand-in holds answerCallbackQuery in a "midway" kill round
 MIDWAY_WINDOW = 0.1  # the kill lands within this long after the tap: well before the held answer returns
-REMINDER_BUTTON = re.compile(r"^v1\|sn\|(\d+)-1h$")  # the snooze button carries the reminder id
+REMINDER_BUTTON = re.compile(r"^v2\|sn\|\|(\d+)-1h$")  # the snooze button carries the reminder id
 PROCEDURE_KEY = "docomo:online:esim"  # a checklist key as conversations/reminder_views.checklist_key makes it
-QUESTION_ACTIONS = {
-    "provider": Action.PROVIDER,
-    "sim": Action.SIM,
-    "channel": Action.CHANNEL,
-    "goal": Action.GOAL,
-    "stay": Action.STAY,
-}
 
 
 class StateLost(AssertionError):
@@ -223,6 +220,15 @@ def db_write(db: Path, sql: str, *args: object) -> int:
         conn.close()
 
 
+def button_data(message: dict[str, Any], move: Move) -> str:
+    """The callback data of the button on this message that makes the move."""
+    want = move.data
+    assert want is not None
+    found = [d for _, d in buttons(message) if (c := decode(d)) and (c.action, c.arg) == (want.action, want.arg)]
+    assert found, f"{move} is not on the screen {[d for _, d in buttons(message)]} (seed {SEED})"
+    return found[0]
+
+
 def help_reply_count(standin: StandIn) -> int:
     return len(standin.bot_messages(PROBE))
 
@@ -244,13 +250,14 @@ class Move:
     question: str = ""
 
     @property
-    def data(self) -> str | None:
+    def data(self) -> Callback | None:
+        """The button's action and argument (its token comes from the screen it is on)."""
         if self.kind == "start":
             return None
         if self.kind == "answer":
-            return Callback(QUESTION_ACTIONS[self.question], self.arg).encode()
-        action = {"go": Action.GO_STEP, "done": Action.TOGGLE_DONE, "summary": Action.SUMMARY}.get(self.kind)
-        return Callback(action or Action.RESTART, self.arg).encode()
+            return Callback(ANSWER_ACTIONS[self.question], self.arg)
+        action = {"go": Action.GO_STEP, "done": Action.MARK, "summary": Action.SUMMARY}.get(self.kind)
+        return Callback(action or Action.RESTART, self.arg)
 
     def __str__(self) -> str:
         return f"{self.kind}({self.question + '=' if self.question else ''}{self.arg})"
@@ -375,9 +382,7 @@ class Conversation:
             return self.standin.push_message(self.user, "/start"), None
         live = self.live()
         assert live is not None, "no screen to tap"
-        datas = [d for _, d in buttons(live)]
-        assert move.data in datas, f"{move} is not on the live screen {datas} (seed {SEED})"
-        return self.standin.push_callback(self.user, dict(live), move.data)
+        return self.standin.push_callback(self.user, dict(live), button_data(live, move))
 
     def refused(self, query_id: str | None) -> bool:
         answer = self.standin.callback_answers.get(query_id or "")
@@ -407,11 +412,10 @@ class Conversation:
         return f"showed another screen: {str((live or {}).get('text'))[:120]!r}"
 
     def database(self) -> tuple[dict[str, Any], str | None]:
-        """What the database holds for the user: the flow part of user_data and the conversation state."""
-        data = db_rows(self.db, "SELECT data FROM user_data WHERE user_id = ?", USER)
-        states = db_rows(self.db, "SELECT state FROM conversations WHERE user_id = ?", USER)
+        """What the database holds for the user: the flow part of the record, and the view it shows."""
+        data = db_rows(self.db, "SELECT data FROM flow_records WHERE user_id = ?", USER)
         ud = json.loads(data[0][0]) if data else {}
-        return project(ud), (json.loads(states[0][0]) if states else None)
+        return project(ud), ud.get("view")
 
     def expected(self, model: Model) -> tuple[dict[str, Any], str | None]:
         return model.persisted(), model.view
@@ -510,7 +514,17 @@ async def check_after_restart(conv: Conversation, label: str, stats: Counter[str
     if got == want and not refused:
         return
     if got != want and pending is not None and got == conv.expected(pending.target):
-        stats["applied but never shown"] += 1  # not a loss; the screen is stale, so start afresh
+        stats["applied but never shown"] += 1  # not a loss: the record is ahead of the screen
+        if pending.move.data is not None and not refused:
+            # The screen lags behind the record; its buttons carry absolute targets, so the user's natural
+            # reaction, the same tap again, shows what the record holds.
+            if not await conv.press(pending.move):
+                violations.append(f"{label}: {pending.move} again on the lagging screen was refused")
+            elif conv.database() == conv.expected(conv.model):
+                stats["lagging screen: the same tap again worked"] += 1
+                return
+            else:
+                violations.append(f"{label}: after {pending.move} again the disk has {conv.database()}")
     elif got != want and refused:  # the keyboard is gone; nothing left to tap
         violations.append(f"{label}: acknowledged {want}, database has {got}")
     elif got != want:
@@ -675,14 +689,15 @@ async def seed_reminders(db: Path, users: list[int], per_user: int) -> dict[int,
     chats: dict[int, int] = {}
     try:
         for uid in users:
-            await storage.save_settings(UserSettings(uid, uid, "en", "Asia/Tokyo", quiet_start=0, quiet_end=0))
-            await storage.replace_checklist(uid, PROCEDURE_KEY, items)
-            for k in range(per_user):
-                item = items[k % len(items)] if k % 3 == 2 else None  # one in three: a single-item follow-up
-                kind = "follow_up" if item else "user"
-                rid = await storage.add_reminder(uid, uid, kind, item, now - 3600 + k, f"fault:{uid}:{k}")
-                assert rid is not None
-                chats[rid] = uid
+            async with storage.unit(uid) as tx:
+                await tx.save_settings(UserSettings(uid, uid, "en", "Asia/Tokyo", quiet_start=0, quiet_end=0))
+                await tx.make_checklist(PROCEDURE_KEY, items)
+                for k in range(per_user):
+                    item = items[k % len(items)] if k % 3 == 2 else None  # one in three: a single-item follow-up
+                    kind = "follow_up" if item else "user"
+                    rid = await tx.add_reminder(uid, kind, item, now - 3600 + k, f"fault:{uid}:{k}")
+                    assert rid is not None
+                    chats[rid] = uid
     finally:
         await storage.close()
     return chats
@@ -926,15 +941,14 @@ async def conversation_under_faults(conv: Conversation) -> None:
     # 429 with retry_after: the rate limiter waits and sends again; the user only waits.
     standin.inject(Fault("editMessageText", 429, "Too Many Requests: retry after 1", retry_after=1, chat_id=USER))
     assert await conv.press(next_step())
-    # 5xx on the edit: nothing changes on screen, the error handler tells nobody (a network error); the
-    # same tap again continues.
+    # 5xx on the edit: the change is committed, and the user gets the screen as a new message.
     for code, description in ((502, "Bad Gateway"), (500, "Internal Server Error")):
         standin.inject(Fault("editMessageText", code, description, chat_id=USER))
-        await tap_that_fails(conv, next_step(), "editMessageText")
+        shown_in = (conv.live() or {}).get("message_id")
         assert await conv.press(next_step())
-    # 5xx on answerCallbackQuery: the handler stops before it changes anything; the same tap works again.
+        assert (conv.live() or {}).get("message_id") != shown_in, "the screen did not come as a new message"
+    # 5xx on answerCallbackQuery: only the spinner is affected; the change and the screen are not.
     standin.inject(Fault("answerCallbackQuery", 503, "Service Unavailable"))
-    await tap_that_fails(conv, next_step(), "answerCallbackQuery")
     assert await conv.press(next_step())
     # Slower than the read timeout: the bot gives up (TimedOut), Telegram applies the edit all the same,
     # and the Next button on that screen works.
@@ -945,7 +959,8 @@ async def conversation_under_faults(conv: Conversation) -> None:
     conv.model = target
     await probe(standin)
     assert await conv.press(next_step())
-    # The user blocks the bot (403) and unblocks it: the flow picks up where it was.
+    # The user blocks the bot (403): the tap is committed but cannot be shown. Unblocked, the same Next on
+    # the screen that lags behind goes where its label says, once.
     standin.blocked.add(USER)
     await tap_that_fails(conv, next_step(), "editMessageText")
     standin.blocked.discard(USER)
@@ -986,22 +1001,165 @@ async def test_mark_done_again_after_a_failed_edit_marks_the_step(
     await walk(conv, *DOCOMO_SHOP)
     standin.inject(Fault("editMessageText", 502, "Bad Gateway", chat_id=USER))
     mark = Move("done", "0-1")
-    before = conv.snapshot()
-    conv.push(mark)
-    await wait_until(lambda: any(c.method == "editMessageText" and not c.ok for c in standin.calls), "the 502")
+    old = conv.live()
+    assert old is not None
+    assert await conv.press(mark), "the marked step was not shown after the failed edit"
+    assert (conv.live() or {}).get("message_id") != old["message_id"], "not sent as a new message"
+    # The old copy still offers "Mark done"; the user taps it there: step 1 stays marked (set, not toggle).
+    _, query_id = standin.push_callback(conv.user, dict(old), button_data(old, mark))
+    await wait_until(lambda: standin.callback_answers.get(query_id) is not None, "the answer")
     await probe(standin)
-    assert conv.snapshot() == before  # the screen still offers "Mark done"
-    edits = sum(1 for c in standin.calls if c.method == "editMessageText")
-    conv.push(mark)  # the user taps it again
-    await wait_until(lambda: sum(1 for c in standin.calls if c.method == "editMessageText") > edits, "the edit")
-    await probe(standin)
-    marked = conv.model.after(mark).shown_by(conv.live())
+    marked = conv.model.shown_by(conv.live())
     code = await bot.stop()
     assert code == 0, bot.tail()
     on_disk, _ = conv.database()
-    last_edit = next(c.result for c in reversed(standin.calls) if c.method == "editMessageText")
-    if not marked:
-        raise StateLost(
-            f"tapping 'Mark done' again did not mark step 1 (done on disk after a clean stop: {on_disk['done']}; "
-            f"the bot's last edit: {last_edit})"
+    if not marked or on_disk != conv.model.persisted():
+        raise StateLost(f"tapping 'Mark done' again on the old copy changed step 1 (on disk: {on_disk['done']})")
+
+
+# -- 4. kill -9 right after each kind of send --
+
+SEND_KINDS = ("start", "typed name", "deep link", "start over on an old message", "edit", "reminder", "deletemydata")
+
+
+def ui(key: str, **values: object) -> str:
+    return shared_content().text(key, "en", **values)
+
+
+def screens_of(standin: StandIn) -> list[dict[str, Any]]:
+    return [m for m in standin.bot_messages(USER) if m.get("reply_markup")]
+
+
+async def tap(conv: Conversation, message: dict[str, Any], label: str) -> str | None:
+    """Tap the button with this label on this message; returns the notice the bot answered with."""
+    data = next((d for text, d in buttons(message) if label in text), None)
+    assert data is not None, f"no {label!r} on {[t for t, _ in buttons(message)]}"
+    _, query_id = conv.standin.push_callback(conv.user, dict(message), data)
+    await wait_until(lambda: conv.standin.callback_answers.get(query_id) is not None, f"the answer to {label!r}")
+    await probe(conv.standin)
+    answer = conv.standin.callback_answers[query_id] or {}
+    return str(answer["text"]) if answer.get("text") else None
+
+
+async def kill_after(
+    conv: Conversation, bot: BotProcess, sent: Callable[[Call], bool], action: Callable[[], object]
+) -> None:
+    """Do `action` and SIGKILL the bot the moment the stand-in accepts the send `sent` picks."""
+
+    def on_call(call: Call) -> None:
+        if call.ok and sent(call):
+            bot.kill_now()
+
+    conv.standin.listeners.append(on_call)
+    try:
+        action()
+        await wait_until(lambda: bot.killed, "the send")
+    finally:
+        conv.standin.listeners.remove(on_call)
+    await bot.kill()
+    await settle(conv.standin)
+    await bot.start()
+    await probe(conv.standin)  # a re-delivered update is handled before the probe's answer
+
+
+def new_screen(call: Call) -> bool:
+    return call.method == "sendMessage" and call.params.get("chat_id") == USER and bool(call.params.get("reply_markup"))
+
+
+def screen_edit(call: Call) -> bool:
+    return call.method == "editMessageText" and call.params.get("chat_id") == USER
+
+
+@pytest.mark.parametrize("kind", SEND_KINDS)
+async def test_kill_right_after_a_send_keeps_every_screen_working(
+    standin: StandIn, bots: Callable[..., BotProcess], tmp_path: Path, kind: str
+) -> None:
+    """The kill lands right after Telegram accepted what the bot sent, before the bot heard back. After the
+    restart the screen the user sees does what its buttons say, and the change it showed is in the database."""
+    db = tmp_path / "bot.sqlite3"
+    if kind == "reminder":
+        await seed_reminders(db, [USER], 1)
+    standin.message_update(SimUser(USER), "hi")
+    bot = bots(db, BOT_REMINDER_INTERVAL="0.2")
+    conv = Conversation(standin, db, shared_content())
+    await bot.start()
+    next_label = ui("btn_next")
+    if kind == "start":
+        await kill_after(conv, bot, new_screen, lambda: standin.push_message(conv.user, "/start"))
+        menu = screens_of(standin)[0]
+        assert await tap(conv, menu, "NTT docomo") is None
+        assert ui("ask_sim") in str(screens_of(standin)[-1]["text"])
+    elif kind == "typed name":
+        await walk(conv, Move("start"))
+        await kill_after(conv, bot, new_screen, lambda: standin.push_message(conv.user, "docomo"))
+        question = next(m for m in screens_of(standin) if ui("ask_sim") in str(m["text"]))
+        assert await tap(conv, question, ui("sim_esim")) is None
+        assert ui("ask_channel", provider="NTT docomo") in str(standin.messages[(USER, question["message_id"])]["text"])
+        assert conv.database()[0]["sel"] == {"provider": "docomo", "sim": "esim"}
+    elif kind == "deep link":
+        await kill_after(conv, bot, new_screen, lambda: standin.push_message(conv.user, "/start docomo-e-on-cl"))
+        step = screens_of(standin)[0]
+        assert await tap(conv, step, next_label) is None
+        assert "Step 2 of" in str(screens_of(standin)[-1]["text"])
+    elif kind == "start over on an old message":
+        standin.push_message(conv.user, "/start docomo-e-on-cl")
+        await probe(standin)
+        old = screens_of(standin)[-1]
+        await walk(conv, Move("start"))
+        await kill_after(
+            conv,
+            bot,
+            new_screen,
+            lambda: standin.push_callback(conv.user, dict(old), button_data_of(old, ui("btn_restart"))),
         )
+        fresh = screens_of(standin)[-1]
+        assert ui("ask_provider") in str(fresh["text"])
+        assert await tap(conv, fresh, "NTT docomo") is None
+        assert ui("ask_sim") in str(screens_of(standin)[-1]["text"])
+    elif kind == "edit":
+        standin.push_message(conv.user, "/start docomo-e-on-cl")
+        await probe(standin)
+        step = screens_of(standin)[-1]
+        await kill_after(
+            conv,
+            bot,
+            screen_edit,
+            lambda: standin.push_callback(conv.user, dict(step), button_data_of(step, next_label)),
+        )
+        assert conv.database()[0]["step"] == 1, "the step the user saw is not on disk"
+        shown = screens_of(standin)[-1]
+        assert "Step 2 of" in str(shown["text"])
+        assert await tap(conv, shown, next_label) is None
+        assert "Step 3 of" in str(screens_of(standin)[-1]["text"])
+    elif kind == "reminder":
+        await kill_after(conv, bot, lambda c: c.method == "sendMessage" and bool(reminder_ids(c.result)), lambda: None)
+        reminder = next(m for m in standin.bot_messages(USER) if reminder_ids(m))
+        item = next(text for text, d in buttons(reminder) if d.startswith("v2|rd|"))
+        notice = await tap(conv, reminder, item)
+        assert notice == ui("item_ticked", item=item.removeprefix("✓ ")), notice
+        assert db_rows(db, "SELECT count(*) FROM checklist_items WHERE user_id = ? AND done", USER) == [(1,)]
+    else:  # deletemydata
+        standin.push_message(conv.user, "/start docomo-e-on-cl")
+        standin.push_message(conv.user, "/deletemydata")
+        await probe(standin)
+        step, prompt = screens_of(standin)[-2:]
+        await kill_after(
+            conv,
+            bot,
+            screen_edit,
+            lambda: standin.push_callback(conv.user, dict(prompt), button_data_of(prompt, ui("btn_delete_yes"))),
+        )
+        for table in ("flow_records", "user_settings", "checklists", "checklist_items", "reminders"):
+            assert db_rows(db, f"SELECT count(*) FROM {table} WHERE user_id = ?", USER) == [(0,)], table
+        assert standin.messages[(USER, prompt["message_id"])]["text"] == ui("deleted")
+        # The step screen belongs to the erased flow: its buttons say so and offer a fresh start, which works.
+        assert await tap(conv, step, next_label) == ui("expired_button")
+        assert await tap(conv, standin.messages[(USER, step["message_id"])], ui("btn_restart")) is None
+        assert ui("ask_provider") in str(screens_of(standin)[-1]["text"])
+    code = await bot.stop()
+    assert code == 0, bot.tail()
+    bot.assert_no_job_errors()
+
+
+def button_data_of(message: dict[str, Any], label: str) -> str:
+    return next(d for text, d in buttons(message) if label in text)

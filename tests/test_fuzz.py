@@ -7,8 +7,8 @@ What is generated
 - walks: real button taps, text, commands and deep links in random order, so forged input also arrives
   in the middle of a flow, on a step screen or on the summary;
 - callback data: arbitrary strings (empty, unicode, control characters, over 64 bytes) and strings shaped
-  like `v1|<action>|<arg>` with real and random actions and arguments, tapped on the live screen or on an
-  older bot message;
+  like `v2|<action>|<token>|<arg>` with real and random actions, tokens and arguments, tapped on the live
+  screen or on an older bot message;
 - `/start <payload>` with arbitrary, almost valid and valid deep-link payloads;
 - text: unicode, control characters, RTL and bidi marks, emoji sequences, HTML-looking text, carrier
   names with noise, lengths around the 300-character matching limit and up to 10,000 characters;
@@ -16,16 +16,19 @@ What is generated
   answers, reactions, messages with only a sticker/photo/location/contact/..., group messages, chosen
   inline results, game callback queries, inline queries with random text, callback queries without a
   `message` (from inline messages), and taps on a message that was deleted or is inaccessible (`date` 0);
-- callback data aimed at another user's reminders (`v1|sn|<id>-1h`, `v1|rd|...`, `v1|st|...`, `v1|rc|...`).
+- callback data aimed at another user's reminders (`v2|sn||<id>-1h`, `v2|rd||...`, `v2|st||...`, `v2|rc||...`).
 
 Properties checked after every example
 - no exception reaches the error handlers: a recording error handler is added next to
   bot/errors.py::on_error, and the generic error message is never sent;
 - every Bot API call was accepted by the stand-in, except "message is not modified";
 - every callback query and every inline query was answered;
-- the user_data rows of the example's users are JSON whose answers pass conversations.flow.is_valid with
-  the loaded content, and their conversation states are values of conversations.states.State; the whole
-  database is checked again after the bot has stopped.
+- the flow records of the example's users are JSON whose answers pass conversations.flow.is_valid with
+  the loaded content and whose view is a value of conversations.states.State; the whole database is checked
+  again after the bot has stopped;
+- the stored flow record and the last screen shown agree: the message the record names as the live screen
+  shows exactly the screen rendered from the record (text and buttons), and every flow button on it is live
+  by the record's tokens.
 Some tests add their own properties (named in their docstrings). The stand-in is extended here (FuzzStandIn)
 with inline messages and deleted messages, which Telegram has and bot/standin.py does not model.
 
@@ -63,19 +66,22 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from telegram import Update
+from telegram import Update, User
+from telegram.helpers import create_deep_linked_url
 
 from bot import schedule
 from bot.clock import ManualClock
 from bot.context import AppContext, AppType
 from bot.reminders import dispatcher_of
 from bot.standin import ApiError, Call, SimUser, StandIn
-from content import LOCALES
-from conversations import deeplinks, flow
-from conversations.callbacks import VERSION, Action, decode
+from content import LOCALES, deeplinks
+from conversations import flow, views
+from conversations.callbacks import VERSION, Action, Callback, decode
+from conversations.live import depends_on
+from conversations.locale import user_locale
 from conversations.matching import MAX_MATCH_LENGTH
+from conversations.reminder_views import QUIET_CHOICES
 from conversations.states import State
-from conversations.wiring import CONVERSATION_NAME
 from tests.harness import TOKEN, Chat, buttons, running_bot, shared_content
 
 JsonDict = dict[str, Any]
@@ -105,6 +111,9 @@ def texts(key: str, **values: object) -> set[str]:
 ERROR_TEXTS = texts("error_generic")
 EXPIRED_TEXTS = texts("expired_button")
 STATE_VALUES = {s.value for s in State}
+# Buttons of the flow's screens, whose tokens must match the record.
+FLOW_ACTIONS = {Action.PROVIDER, Action.SIM, Action.CHANNEL, Action.GOAL, Action.STAY, Action.BACK, Action.GO_STEP}
+FLOW_ACTIONS |= {Action.MARK, Action.SUMMARY, Action.CHECK}
 
 # -- the fuzzed bot --
 
@@ -151,6 +160,7 @@ class Fuzz:
         self.errors: list[tuple[object, BaseException]] = []
         self.user_ids = itertools.count(100_000)
         self.foreign_ids = itertools.count(1)
+        self.languages: dict[int, User] = {}
         self.begin()
 
     async def record_error(self, update: object, context: AppContext) -> None:
@@ -166,6 +176,7 @@ class Fuzz:
 
     def chat(self, language_code: str | None = "en", first_name: str = "Test", user_id: int | None = None) -> Chat:
         user = SimUser(user_id or next(self.user_ids), first_name=first_name, language_code=language_code)
+        self.languages[user.id] = User(user.id, user.first_name, is_bot=False, language_code=language_code)
         self.standin.message_update(user, "hi")  # the private chat exists, as it does for any real tap
         self.users.add(user.id)
         return Chat(self.standin, self.app, user)
@@ -209,7 +220,7 @@ class Fuzz:
         return query_id
 
     def live_screen(self, user_id: int) -> JsonDict | None:
-        message_id = (self.app.user_data.get(user_id) or {}).get("screen")
+        message_id = read_record(self.db, user_id).get("screen")
         return self.standin.messages.get((user_id, message_id)) if message_id is not None else None
 
     def button_messages(self, user_id: int) -> list[JsonDict]:
@@ -260,7 +271,48 @@ class Fuzz:
             f"inline query {q} was not answered" for q in self.inline_queries if q not in self.standin.inline_answers
         ]
         problems += stored_problems(self.db, self.users)
+        problems += [p for user_id in self.users for p in self.screen_problems(user_id)]
         assert not problems, "\n\n".join(problems)
+
+    def screen_problems(self, user_id: int) -> list[str]:
+        """The invariant "the stored flow record and the last screen shown agree"."""
+        record = read_record(self.db, user_id)
+        if "view" not in record or "screen" not in record or not flow.is_valid(CONTENT, record):
+            return []
+        if (user_id, record["screen"]) in self.standin.gone:
+            return []  # the user deleted it; the bot cannot know until it next edits it
+        message = self.standin.messages.get((user_id, record["screen"]))
+        if message is None:
+            return [f"user {user_id}: the record names message {record['screen']} as the live screen; it is not there"]
+        user = self.languages.get(user_id)
+        locale = user_locale(record, user, "zh-Hans")
+        ticked: set[str] = set()
+        link = ""
+        if record["view"] == State.SUMMARY:
+            with closing(sqlite3.connect(self.db)) as conn:
+                ticked = {
+                    r[0]
+                    for r in conn.execute("SELECT item_id FROM checklist_items WHERE user_id = ? AND done", (user_id,))
+                }
+            link = create_deep_linked_url(self.standin.bot_user["username"], deeplinks.encode(record["sel"]))
+        expected = views.current_screen(CONTENT, record, locale, ticked, link)
+        problems = []
+        if message.get("html") != expected.text:
+            problems.append(
+                f"user {user_id}: the live message shows {str(message.get('html'))[:300]!r}, the record {expected.text[:300]!r}"
+            )
+        shown = [label for label, _ in buttons(message)]
+        if shown != [b.text for row in expected.keyboard.inline_keyboard for b in row]:
+            problems.append(f"user {user_id}: the live message's buttons {shown} are not the record's")
+        for label, data in buttons(message):
+            callback = decode(data) if data else None
+            if (
+                callback is not None
+                and callback.action not in (Action.NOOP, Action.LOCALE)
+                and not live_by_record(record, callback)
+            ):
+                problems.append(f"user {user_id}: button {label!r} ({data}) on the live screen is stale by the record")
+        return problems
 
     def answer_text(self, query_id: str) -> str | None:
         answer = self.standin.callback_answers.get(query_id) or {}
@@ -268,48 +320,49 @@ class Fuzz:
         return str(text) if text is not None else None
 
 
+def read_record(db: Path, user_id: int) -> JsonDict:
+    with closing(sqlite3.connect(db)) as conn:
+        row = conn.execute("SELECT data FROM flow_records WHERE user_id = ?", (user_id,)).fetchone()
+    return dict(json.loads(row[0])) if row else {}
+
+
+def live_by_record(record: JsonDict, callback: Callback) -> bool:
+    """A flow button is live when its token is the record's; long-lived buttons carry no flow token."""
+    if callback.action not in FLOW_ACTIONS:
+        return True
+    return callback.token == flow.token(record, depends_on(callback))
+
+
 def stored_problems(db: Path, users: Iterable[int] | None) -> list[str]:
     """What is wrong in the rows the bot wrote (for these users, or all of them)."""
     problems: list[str] = []
     wanted = None if users is None else set(users)
     with closing(sqlite3.connect(db)) as conn:
-        user_rows = conn.execute("SELECT user_id, data FROM user_data").fetchall()
-        state_rows = conn.execute(
-            "SELECT user_id, key, state FROM conversations WHERE name = ?", (CONVERSATION_NAME,)
-        ).fetchall()
+        user_rows = conn.execute("SELECT user_id, data FROM flow_records").fetchall()
     for user_id, raw in user_rows:
         if wanted is not None and user_id not in wanted:
             continue
         try:
             data = json.loads(raw)
         except ValueError as exc:
-            problems.append(f"user_data of {user_id} is not JSON ({exc}): {raw[:300]!r}")
+            problems.append(f"the flow record of {user_id} is not JSON ({exc}): {raw[:300]!r}")
             continue
         if not isinstance(data, dict):
-            problems.append(f"user_data of {user_id} is not an object: {raw[:300]!r}")
+            problems.append(f"the flow record of {user_id} is not an object: {raw[:300]!r}")
             continue
         sel = data.get("sel", {})
         if not isinstance(sel, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in sel.items()):
-            problems.append(f"user_data of {user_id} has malformed answers: {raw[:300]!r}")
+            problems.append(f"the flow record of {user_id} has malformed answers: {raw[:300]!r}")
             continue
         try:
             valid = flow.is_valid(CONTENT, dict(data))
         except (TypeError, ValueError) as exc:
-            problems.append(f"user_data of {user_id} breaks flow.is_valid ({exc!r}): {raw[:300]!r}")
+            problems.append(f"the flow record of {user_id} breaks flow.is_valid ({exc!r}): {raw[:300]!r}")
             continue
         if not valid:
-            problems.append(f"user_data of {user_id} does not fit the content: {raw[:300]!r}")
+            problems.append(f"the flow record of {user_id} does not fit the content: {raw[:300]!r}")
         if data.get("view") is not None and data["view"] not in STATE_VALUES:
-            problems.append(f"user_data of {user_id} shows an unknown view: {raw[:300]!r}")
-    for user_id, key, raw_state in state_rows:
-        if wanted is not None and user_id not in wanted:
-            continue
-        try:
-            state = json.loads(raw_state)
-        except ValueError:
-            state = raw_state
-        if state not in STATE_VALUES:
-            problems.append(f"conversation {key} of {user_id} is in state {raw_state!r}, not a State")
+            problems.append(f"the flow record of {user_id} shows an unknown view: {raw[:300]!r}")
     return problems
 
 
@@ -398,7 +451,7 @@ ODD_PIECES = [
     "\\",
     '"',
     "'",
-    "v1|p|docomo",
+    "v2|p||docomo",
     "esim",
     "e-sim",
     "\u202edocomo",
@@ -497,7 +550,7 @@ CALLBACK_ARGS = sorted(
         *flow.STAYS,
         *LOCALES,
         *schedule.PRESETS,
-        *(f"{s}-{e}" for s, e in schedule.QUIET_CHOICES),
+        *(f"{s}-{e}" for s, e in QUIET_CHOICES),
         *(str(i) for i in range(12)),
         *("1h", "tm", "yes", "no", "tz", "quiet", "dep", "clear", "menu", "cal", "r", "d", "x"),
         *("r202612", "d202612", "r202701", "r202511", "r202812", "r20261201", "d20261215", "r20261130", "r20271301"),
@@ -516,10 +569,15 @@ CALLBACK_ARG = st.one_of(
 CALLBACK_ACTION = st.one_of(
     st.sampled_from([a.value for a in Action]), st.text(CHARS, max_size=4), st.sampled_from(["P", "go ", "del\n"])
 )
+CALLBACK_TOKEN = st.one_of(
+    st.sampled_from(["", "", "1", "0.000000", "1.ffffff", "zzzzzz.abcdef", "x", "1..2", "A.B", "-1"]),
+    st.from_regex(r"[a-z0-9.]{0,20}", fullmatch=True),
+)
 SHAPED_DATA = st.builds(
-    lambda version, action, arg: f"{version}|{action}|{arg}",
-    st.sampled_from(["v1", "v1", "v1", "v0", "v2", "V1", "", "v1 ", "\u200fv1"]),
+    lambda version, action, token, arg: f"{version}|{action}|{token}|{arg}",
+    st.sampled_from(["v2", "v2", "v2", "v1", "v3", "V2", "", "v2 ", "\u200fv2"]),
     CALLBACK_ACTION,
+    CALLBACK_TOKEN,
     CALLBACK_ARG,
 )
 CALLBACK_DATA = st.one_of(
@@ -605,7 +663,7 @@ async def test_random_walks(fuzz: Fuzz, data: st.DataObject) -> None:
 @fuzz_settings(100)
 @given(data=st.data())
 async def test_random_callback_data(fuzz: Fuzz, data: st.DataObject) -> None:
-    """Arbitrary and v1-shaped callback data in any state. Also: data the codec rejects is answered as an
+    """Arbitrary and v2-shaped callback data in any state. Also: data the codec rejects is answered as an
     expired button."""
     fuzz.begin()
     chat = await new_chat(fuzz, data)
@@ -641,7 +699,7 @@ async def test_deep_link_payloads(fuzz: Fuzz, data: st.DataObject) -> None:
     assert said_invalid == (bool(payload) and decoded is None), (payload, replies)
     assert any(r.get("reply_markup") for r in replies), "no fresh screen after /start"
     if decoded is not None:
-        sel = fuzz.app.user_data[chat.user.id]["sel"]
+        sel = read_record(fuzz.db, chat.user.id)["sel"]
         assert decoded.items() <= sel.items(), (decoded, sel)
     fuzz.check()
 
@@ -860,7 +918,9 @@ SETUP_INPUT = st.one_of(
     VALID_PAYLOADS.map(lambda p: "/start " + p),
 )
 VALID_SHAPED_DATA = st.builds(
-    lambda action, arg: f"{VERSION}|{action.value}|{arg}", st.sampled_from(list(Action)), st.sampled_from(CALLBACK_ARGS)
+    lambda action, arg: f"{VERSION}|{action.value}||{arg}",
+    st.sampled_from(list(Action)),
+    st.sampled_from(CALLBACK_ARGS),
 )
 # A tap: callback data, or (an int) the index of a button the bot really showed the user.
 TAP = st.one_of(VALID_SHAPED_DATA, CALLBACK_DATA, st.integers(0, 500))
@@ -870,19 +930,19 @@ def resolve_tap(fuzz: Fuzz, chat: Chat, tap: str | int) -> str:
     if isinstance(tap, str):
         return tap
     shown = sorted({d for m in fuzz.button_messages(chat.user.id) for _, d in buttons(m) if d})
-    return shown[tap % len(shown)] if shown else f"{VERSION}|{Action.RESTART.value}|"
+    return shown[tap % len(shown)] if shown else f"{VERSION}|{Action.RESTART.value}||"
 
 
 @fuzz_settings(60)
 @given(
     language_code=LANGUAGE_CODES, setup=st.lists(SETUP_INPUT, max_size=3), taps=st.lists(TAP, min_size=1, max_size=3)
 )
-@example(language_code="en", setup=["/settings"], taps=["v1|set|menu"])
-@example(language_code="en", setup=["/start docomo-e-on-cl"], taps=["v1|rm|"])
+@example(language_code="en", setup=["/settings"], taps=["v2|set||menu"])
+@example(language_code="en", setup=["/start docomo-e-on-cl"], taps=["v2|rm||"])
 async def test_callbacks_without_a_message(
     fuzz: Fuzz, language_code: str | None, setup: list[str], taps: list[str | int]
 ) -> None:
-    """Callback queries from an inline message: `inline_message_id` and no `message`, with real, v1-shaped
+    """Callback queries from an inline message: `inline_message_id` and no `message`, with real, v2-shaped
     and arbitrary data."""
     fuzz.begin()
     chat = fuzz.chat(language_code)
@@ -908,13 +968,13 @@ async def test_callbacks_without_a_message(
     setup=st.lists(SETUP_INPUT, max_size=3),
     taps=st.lists(st.tuples(TAP, st.integers(0, 20), st.booleans()), min_size=1, max_size=3),
 )
-@example(language_code="en", setup=["/settings"], taps=[("v1|set|tz", 0, False)])
-@example(language_code="en", setup=["/start docomo-e-on-cl"], taps=[("v1|cal|r", 0, True)])
+@example(language_code="en", setup=["/settings"], taps=[("v2|set||tz", 0, False)])
+@example(language_code="en", setup=["/start docomo-e-on-cl"], taps=[("v2|cal||r", 0, True)])
 async def test_callbacks_on_deleted_or_inaccessible_messages(
     fuzz: Fuzz, language_code: str | None, setup: list[str], taps: list[tuple[str | int, int, bool]]
 ) -> None:
     """A tap on a bot message the user deleted right after tapping, or one Telegram reports as inaccessible
-    (`date` 0), with real, v1-shaped and arbitrary data. Each tap is (data, which message counting from the
+    (`date` 0), with real, v2-shaped and arbitrary data. Each tap is (data, which message counting from the
     newest, inaccessible?). Telegram refuses to edit such a message; the bot has to cope."""
     fuzz.begin()
     chat = fuzz.chat(language_code)
@@ -946,14 +1006,14 @@ async def test_edited_messages_are_ignored(
     chat = fuzz.chat(language_code)
     for text in setup:
         await fuzz.send(chat, text)
-    data_before = json.dumps(fuzz.app.user_data.get(chat.user.id) or {}, sort_keys=True)
+    data_before = json.dumps(read_record(fuzz.db, chat.user.id), sort_keys=True)
     mark = len(fuzz.standin.calls)
     for index, text in edits:
         own = [m for m in fuzz.standin.chat_messages(chat.user.id) if m.get("from", {}).get("id") == chat.user.id]
         await fuzz.push(chat, {"edited_message": edited(own[index % len(own)], text)})
     answered = [(c.method, c.params.get("text")) for c in fuzz.standin.calls[mark:] if c.method != "getUpdates"]
     assert not answered, answered
-    assert json.dumps(fuzz.app.user_data.get(chat.user.id) or {}, sort_keys=True) == data_before
+    assert json.dumps(read_record(fuzz.db, chat.user.id), sort_keys=True) == data_before
     fuzz.check()
 
 
@@ -969,7 +1029,7 @@ class Victim:
     button_data: list[str]  # reminder, snooze, stop and cancel buttons the bot showed the victim
 
     def snapshot(self, db: Path) -> list[list[tuple[object, ...]]]:
-        tables = ("reminders", "checklist_items", "checklists", "user_settings", "user_data", "conversations")
+        tables = ("reminders", "checklist_items", "checklists", "user_settings", "flow_records")
         with closing(sqlite3.connect(db)) as conn:
             return [
                 conn.execute(f"SELECT * FROM {table} WHERE user_id = ? ORDER BY 1, 2", (self.user_id,)).fetchall()
@@ -1014,7 +1074,7 @@ def aimed_at(draw: st.DrawFn, victim: Victim) -> str:
     reminder_id = draw(st.sampled_from(victim.reminder_ids))
     head = draw(st.sampled_from([str(reminder_id), f"{reminder_id:03d}", f"0{reminder_id}"]))
     suffix = draw(st.sampled_from(["", "-1h", "-tm", "-x", "-", "-1h-1h", *(f"-{i}" for i in ITEM_IDS)]))
-    return f"v1|{action.value}|{head}{suffix}"
+    return f"v2|{action.value}||{head}{suffix}"
 
 
 @fuzz_settings(80)

@@ -303,11 +303,17 @@ async def test_deletemydata_leaves_no_row(standin: StandIn, db: Path) -> None:
         prompt = chat.last
         await chat.click(ui("btn_delete_yes"), message=prompt)
         assert standin.messages[(2010, prompt["message_id"])]["text"] == ui("deleted")
-    tables = ("user_data", "conversations", "user_settings", "checklists", "checklist_items", "reminders")
+    # Every table with a user_id column, found in the schema rather than listed here.
+    tables = [
+        name
+        for (name,) in rows(db, "SELECT name FROM sqlite_master WHERE type = 'table'")
+        if any(col[1] == "user_id" for col in rows(db, f"PRAGMA table_info({name})"))
+    ]
+    assert {"flow_records", "user_settings", "checklists", "checklist_items", "reminders"} <= set(tables)
     for table in tables:
         assert rows(db, f"SELECT count(*) FROM {table} WHERE user_id = 2010") == [(0,)], table
     assert rows(db, "SELECT count(*) FROM reminders WHERE user_id = 2011") == [(1,)]
-    assert rows(db, "SELECT count(*) FROM user_data WHERE user_id = 2011") == [(1,)]
+    assert rows(db, "SELECT count(*) FROM flow_records WHERE user_id = 2011") == [(1,)]
 
 
 async def test_remind_me_from_the_summary_the_day_before_departure(standin: StandIn, db: Path) -> None:

@@ -78,7 +78,7 @@ async def test_webhook_requires_the_secret_token(standin: StandIn, tmp_path: Pat
             await asyncio.sleep(0.3)
             assert standin.bot_messages(4001) == []
             with sqlite3.connect(db) as conn:
-                assert conn.execute("SELECT count(*) FROM user_data WHERE user_id = 4001").fetchone() == (0,)
+                assert conn.execute("SELECT count(*) FROM flow_records WHERE user_id = 4001").fetchone() == (0,)
             update = {"update_id": 2, **standin.message_update(user, "/start")}
             response = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret})
             assert response.status_code == 200

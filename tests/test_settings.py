@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot.cli import main as cli_main
+from app.main import main as cli_main
 from bot.logging_setup import REDACTED, RedactingFilter
 from bot.settings import DEFAULT_API_BASE_URL, Settings
 

@@ -10,7 +10,8 @@ import segno
 from telegram.helpers import create_deep_linked_url
 
 from bot.standin import SimUser, StandIn
-from conversations import deeplinks, flow
+from content import deeplinks
+from conversations import flow
 from tests.harness import Chat, running_bot, shared_content
 
 pytestmark = pytest.mark.asyncio

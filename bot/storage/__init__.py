@@ -1,6 +1,6 @@
 """Storage behind one small interface; SQLite (aiosqlite) is the embedded default."""
 
-from bot.storage.base import ConversationKey, Storage
+from bot.storage.base import Storage, Unit
 from bot.storage.sqlite import SqliteStorage
 
-__all__ = ["ConversationKey", "SqliteStorage", "Storage"]
+__all__ = ["SqliteStorage", "Storage", "Unit"]

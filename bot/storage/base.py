@@ -1,18 +1,28 @@
-"""The storage interface used by persistence, checklists and reminders.
+"""The storage interface: one unit of work per update, plus the few operations of the reminder dispatcher.
 
-Everything is keyed by user so that one user's change is one row write, whatever the number of users,
-and `/deletemydata` can erase a user with `erase_user`. A PostgreSQL backend implements the same
-methods; nothing above this layer knows which database it talks to.
+Everything a handler writes for an update (the user's flow record, checklist, reminders, settings) goes
+through one `Unit` and commits together, before the screen that shows it is sent:
+
+    async with storage.unit(user_id) as tx:
+        record = await tx.record()
+        ...
+        await tx.put_record(record)
+    # committed here; now show the screen
+
+A unit serialises with every other unit of the same user and sees its own writes; reads outside a unit
+(the dispatcher's) see committed data only. The SQLite backend holds its one writer for the unit and reads
+on a second connection; a PostgreSQL backend maps a unit onto a transaction that starts with
+`pg_advisory_xact_lock(user_id)`. Nothing above this layer knows which database it talks to.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-ConversationKey = tuple[int | str, ...]
 JsonDict = dict[str, Any]
 
 DEFAULT_QUIET = (22, 8)  # quiet hours, local time: no reminder from 22:00 until 08:00
@@ -49,6 +59,70 @@ class Reminder:
     attempts: int
 
 
+class Unit(ABC):
+    """One user's reads and writes for one update, committed together when the `unit()` block ends
+    (rolled back if it raises). Reads see this unit's own writes."""
+
+    user_id: int
+
+    # -- the flow record: the one source of truth about the user's conversation --
+    @abstractmethod
+    async def record(self) -> JsonDict:
+        """The stored record, or {} for a user without one."""
+
+    @abstractmethod
+    async def put_record(self, record: JsonDict) -> None:
+        """Store the record; {} deletes it."""
+
+    # -- settings (time zone, quiet hours, departure date, locale for reminders) --
+    @abstractmethod
+    async def settings(self) -> UserSettings | None: ...
+
+    @abstractmethod
+    async def save_settings(self, settings: UserSettings) -> None: ...
+
+    # -- checklist: the outstanding items of the procedure the user chose --
+    @abstractmethod
+    async def checklist(self) -> tuple[str | None, list[ChecklistItem]]:
+        """The procedure key the checklist belongs to, and its items in order."""
+
+    @abstractmethod
+    async def make_checklist(self, procedure: str, item_ids: list[str]) -> bool:
+        """Make these the user's items, unless the checklist already belongs to `procedure` (False then). The
+        follow-ups of the previous checklist are cancelled; an item kept from it keeps its flags."""
+
+    @abstractmethod
+    async def set_item(self, item_id: str, *, done: bool | None = None, muted: bool | None = None) -> bool:
+        """Set an item's flags (set, never toggle); False when the user has no such item."""
+
+    # -- reminders: rows, not in-memory jobs, so they survive restarts --
+    @abstractmethod
+    async def add_reminder(self, chat_id: int, kind: str, item_id: str | None, due_at: int, key: str) -> int | None:
+        """Schedule; `key` makes it idempotent (None when a pending reminder with that key exists)."""
+
+    @abstractmethod
+    async def reminder(self, reminder_id: int) -> Reminder | None:
+        """The reminder with this id if it is this user's."""
+
+    @abstractmethod
+    async def reminders(self, statuses: tuple[str, ...] = ("pending", "paused")) -> list[Reminder]: ...
+
+    @abstractmethod
+    async def set_reminder_status(self, reminder_id: int, status: str) -> None: ...
+
+    @abstractmethod
+    async def cancel_reminders(self, *, kind: str | None = None) -> int: ...
+
+    @abstractmethod
+    async def resume_reminders(self, now: int) -> None:
+        """The user is back: paused reminders become pending, overdue ones due now."""
+
+    # -- privacy --
+    @abstractmethod
+    async def erase(self) -> None:
+        """Delete every row that belongs to this user."""
+
+
 class Storage(ABC):
     @abstractmethod
     async def open(self) -> None:
@@ -57,79 +131,31 @@ class Storage(ABC):
     @abstractmethod
     async def close(self) -> None: ...
 
-    # -- per-user state (python-telegram-bot's user_data) --
     @abstractmethod
-    async def load_one_user_data(self, user_id: int) -> JsonDict | None: ...
+    def unit(self, user_id: int) -> AbstractAsyncContextManager[Unit]:
+        """One update's unit of work for this user (see the module docstring)."""
+
+    # -- committed reads, outside any unit --
+    @abstractmethod
+    async def read_record(self, user_id: int) -> JsonDict: ...
 
     @abstractmethod
-    async def save_user_data(self, user_id: int, data: JsonDict) -> None: ...
-
-    # -- conversation states of persistent ConversationHandlers --
-    @abstractmethod
-    async def load_conversations(self, name: str) -> dict[ConversationKey, Any]: ...
+    async def read_settings(self, user_id: int) -> UserSettings | None: ...
 
     @abstractmethod
-    async def save_conversation(self, name: str, key: ConversationKey, state: Any) -> None:
-        """Store a state; `None` means the conversation ended and the row goes."""
+    async def read_checklist(self, user_id: int) -> tuple[str | None, list[ChecklistItem]]: ...
 
-    # -- settings (time zone, quiet hours, departure date, locale for reminders) --
-    @abstractmethod
-    async def get_settings(self, user_id: int) -> UserSettings | None: ...
-
-    @abstractmethod
-    async def save_settings(self, settings: UserSettings) -> None: ...
-
-    # -- checklist: the outstanding items of the procedure the user chose --
-    @abstractmethod
-    async def get_checklist(self, user_id: int) -> tuple[str | None, list[ChecklistItem]]:
-        """The procedure key the checklist belongs to, and its items in order."""
-
-    @abstractmethod
-    async def replace_checklist(self, user_id: int, procedure: str, item_ids: list[str]) -> None:
-        """Make these the user's items; an item kept from the previous checklist keeps its done flag."""
-
-    @abstractmethod
-    async def set_item(
-        self, user_id: int, item_id: str, *, done: bool | None = None, muted: bool | None = None
-    ) -> bool:
-        """Change an item's flags; False when the user has no such item."""
-
-    # -- reminders: rows, not in-memory jobs, so they survive restarts --
-    @abstractmethod
-    async def add_reminder(
-        self, user_id: int, chat_id: int, kind: str, item_id: str | None, due_at: int, key: str
-    ) -> int | None:
-        """Schedule; `key` makes it idempotent (None when a pending reminder with that key exists)."""
-
-    @abstractmethod
-    async def get_reminder(self, reminder_id: int) -> Reminder | None: ...
-
-    @abstractmethod
-    async def user_reminders(
-        self, user_id: int, statuses: tuple[str, ...] = ("pending", "paused")
-    ) -> list[Reminder]: ...
-
-    @abstractmethod
-    async def set_reminder_status(
-        self, reminder_id: int, status: str, *, due_at: int | None = None, error: str | None = None
-    ) -> None: ...
-
-    @abstractmethod
-    async def cancel_reminders(self, user_id: int, *, kind: str | None = None) -> int: ...
-
+    # -- the reminder dispatcher: one statement, one transaction each --
     @abstractmethod
     async def claim_due(self, now: int, limit: int, stale_before: int) -> list[Reminder]:
         """Atomically mark due pending reminders (and claims older than `stale_before`, left by a crash)
         as claimed and return them: one scheduler gets each reminder once per claim."""
 
     @abstractmethod
-    async def pause_user_reminders(self, user_id: int) -> None: ...
+    async def mark_reminder(
+        self, reminder_id: int, status: str, *, due_at: int | None = None, error: str | None = None
+    ) -> None: ...
 
     @abstractmethod
-    async def resume_user_reminders(self, user_id: int, now: int) -> None:
-        """The user is back: paused reminders become pending, overdue ones due now."""
-
-    # -- privacy --
-    @abstractmethod
-    async def erase_user(self, user_id: int) -> None:
-        """Delete every row that belongs to this user."""
+    async def pause_user_reminders(self, user_id: int) -> None:
+        """The user blocked the bot: their reminders wait until they write again."""

@@ -1,24 +1,25 @@
-"""SQLite storage through aiosqlite: one row per user or conversation key, JSON values, WAL journal."""
+"""SQLite storage through aiosqlite: a writer connection that runs one transaction at a time, and a reader
+connection that, in WAL mode, sees only committed data."""
 
 from __future__ import annotations
 
 import asyncio
 import errno
-import functools
 import json
 import logging
 import os
 import shutil
 import sqlite3
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any
 
 import aiosqlite
 
 from bot.exitcodes import ExitCode, FatalError
-from bot.storage.base import ChecklistItem, ConversationKey, JsonDict, Reminder, Storage, UserSettings
+from bot.storage.base import ChecklistItem, JsonDict, Reminder, Storage, Unit, UserSettings
 
 log = logging.getLogger(__name__)
 
@@ -78,32 +79,16 @@ MIGRATIONS: Sequence[str] = (
     CREATE INDEX reminders_user ON reminders (user_id);
     CREATE UNIQUE INDEX reminders_pending_key ON reminders (key) WHERE status IN ('pending', 'claimed', 'paused');
     """,
+    # The flow record replaces user_data (same rows) and PTB's conversation states (gone: the record is the
+    # one source of truth).
+    """
+    ALTER TABLE user_data RENAME TO flow_records;
+    DROP TABLE conversations;
+    """,
 )
 REMINDER_COLUMNS = "id, user_id, chat_id, kind, item_id, due_at, status, attempts"
-
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def transaction(
-    method: Callable[Concatenate[SqliteStorage, P], Coroutine[Any, Any, R]],
-) -> Callable[Concatenate[SqliteStorage, P], Coroutine[Any, Any, R]]:
-    """One write, all or nothing. The connection is shared by every coroutine (handlers, the reminder
-    dispatcher), so a lock keeps one coroutine's statements out of another's transaction."""
-
-    @functools.wraps(method)
-    async def wrapper(storage: SqliteStorage, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        async with storage._write_lock:
-            try:
-                result = await method(storage, *args, **kwargs)
-            except BaseException:
-                await storage.db.rollback()
-                raise
-            await storage.db.commit()
-            return result
-
-    return wrapper
+USER_TABLES = ("flow_records", "user_settings", "checklists", "checklist_items", "reminders")
+BUSY_TIMEOUT_MS = 10_000  # another process (a test, an operator's sqlite3) may hold the write lock briefly
 
 
 def _encode(value: Any) -> str:
@@ -143,116 +128,62 @@ def storage_problem(path: Path, exc: BaseException) -> str:
     return f"cannot use the database {path} ({exc}): check the file, or set BOT_DB_PATH to another place"
 
 
-def key_user_id(key: ConversationKey) -> int:
-    """The user a conversation key belongs to: (chat_id, user_id[, message_id]) or (user_id,)."""
-    user = key[1] if len(key) > 1 else key[0]
-    return int(user)
+def _reminders(rows: Iterable[Any]) -> list[Reminder]:
+    return [Reminder(*row) for row in rows]
 
 
-class SqliteStorage(Storage):
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self._db: aiosqlite.Connection | None = None
-        self._write_lock = asyncio.Lock()
+async def _read_record(db: aiosqlite.Connection, user_id: int) -> JsonDict:
+    async with db.execute("SELECT data FROM flow_records WHERE user_id = ?", (user_id,)) as cur:
+        row = await cur.fetchone()
+    return dict(json.loads(row[0])) if row else {}
 
-    @property
-    def db(self) -> aiosqlite.Connection:
-        if self._db is None:
-            raise RuntimeError("storage is not open")
-        return self._db
 
-    async def open(self) -> None:
-        if self._db is not None:
-            return
-        try:
-            await self._connect()
-            await self._migrate()
-        except (sqlite3.Error, OSError) as exc:
-            await self.close()
-            raise FatalError(ExitCode.STORAGE, storage_problem(self.path, exc)) from None
+async def _read_settings(db: aiosqlite.Connection, user_id: int) -> UserSettings | None:
+    async with db.execute(
+        "SELECT user_id, chat_id, locale, timezone, quiet_start, quiet_end, departure, blocked "
+        "FROM user_settings WHERE user_id = ?",
+        (user_id,),
+    ) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        return None
+    departure = date.fromisoformat(row[6]) if row[6] else None
+    return UserSettings(row[0], row[1], row[2], row[3], row[4], row[5], departure, bool(row[7]))
 
-    async def _connect(self) -> None:
-        if str(self.path) != ":memory:":
-            _create_private(self.path)
-        self._db = await aiosqlite.connect(self.path)
-        # WAL + NORMAL: a committed write survives the process being killed; readers never block the writer.
-        await self.db.execute("PRAGMA journal_mode=WAL")
-        await self.db.execute("PRAGMA synchronous=NORMAL")
-        await self.db.execute("PRAGMA foreign_keys=ON")
-        # Deleted rows are overwritten with zeros instead of lingering in free space (/deletemydata).
-        await self.db.execute("PRAGMA secure_delete=ON")
-        # Take the write lock once: a read-only or locked database fails here, at start, with a clear line,
-        # instead of on every update after the busy time-out.
-        await self.db.execute("BEGIN IMMEDIATE")
-        await self.db.rollback()
 
-    async def _migrate(self) -> None:
-        async with self.db.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
-        version = int(row[0]) if row else 0
-        if version > len(MIGRATIONS):
-            raise RuntimeError(f"database {self.path} has schema v{version}, newer than this code (v{len(MIGRATIONS)})")
-        for target, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            log.info("migrating %s to schema v%d", self.path, target)
-            await self.db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version={target};\nCOMMIT;")
+async def _read_checklist(db: aiosqlite.Connection, user_id: int) -> tuple[str | None, list[ChecklistItem]]:
+    async with db.execute("SELECT procedure FROM checklists WHERE user_id = ?", (user_id,)) as cur:
+        row = await cur.fetchone()
+    async with db.execute(
+        "SELECT item_id, done, muted FROM checklist_items WHERE user_id = ? ORDER BY position", (user_id,)
+    ) as cur:
+        items = [ChecklistItem(item_id, bool(done), bool(muted)) async for item_id, done, muted in cur]
+    return (row[0] if row else None), items
 
-    async def close(self) -> None:
-        if self._db is not None:
-            await self._db.close()
-            self._db = None
 
-    async def schema_version(self) -> int:
-        async with self.db.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+class SqliteUnit(Unit):
+    """Runs on the writer connection inside the storage's open transaction."""
 
-    async def load_one_user_data(self, user_id: int) -> JsonDict | None:
-        async with self.db.execute("SELECT data FROM user_data WHERE user_id = ?", (user_id,)) as cur:
-            row = await cur.fetchone()
-        return json.loads(row[0]) if row else None
+    def __init__(self, db: aiosqlite.Connection, user_id: int) -> None:
+        self.db, self.user_id = db, user_id
+        self.erased = False  # the storage checkpoints the WAL once this unit has committed
 
-    @transaction
-    async def save_user_data(self, user_id: int, data: JsonDict) -> None:
-        if data:
+    async def record(self) -> JsonDict:
+        return await _read_record(self.db, self.user_id)
+
+    async def put_record(self, record: JsonDict) -> None:
+        if record:
             await self.db.execute(
-                "INSERT INTO user_data (user_id, data) VALUES (?, ?) "
+                "INSERT INTO flow_records (user_id, data) VALUES (?, ?) "
                 "ON CONFLICT (user_id) DO UPDATE SET data = excluded.data",
-                (user_id, _encode(data)),
+                (self.user_id, _encode(record)),
             )
         else:
-            await self.db.execute("DELETE FROM user_data WHERE user_id = ?", (user_id,))
+            await self.db.execute("DELETE FROM flow_records WHERE user_id = ?", (self.user_id,))
 
-    async def load_conversations(self, name: str) -> dict[ConversationKey, Any]:
-        async with self.db.execute("SELECT key, state FROM conversations WHERE name = ?", (name,)) as cur:
-            rows = await cur.fetchall()
-        return {tuple(json.loads(key)): json.loads(state) for key, state in rows}
+    async def settings(self) -> UserSettings | None:
+        return await _read_settings(self.db, self.user_id)
 
-    @transaction
-    async def save_conversation(self, name: str, key: ConversationKey, state: Any) -> None:
-        encoded_key = json.dumps(list(key))
-        if state is None:
-            await self.db.execute("DELETE FROM conversations WHERE name = ? AND key = ?", (name, encoded_key))
-        else:
-            await self.db.execute(
-                "INSERT INTO conversations (name, key, user_id, state) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
-                (name, encoded_key, key_user_id(key), _encode(state)),
-            )
-
-    # -- settings --
-    async def get_settings(self, user_id: int) -> UserSettings | None:
-        async with self.db.execute(
-            "SELECT user_id, chat_id, locale, timezone, quiet_start, quiet_end, departure, blocked "
-            "FROM user_settings WHERE user_id = ?",
-            (user_id,),
-        ) as cur:
-            row = await cur.fetchone()
-        if row is None:
-            return None
-        departure = date.fromisoformat(row[6]) if row[6] else None
-        return UserSettings(row[0], row[1], row[2], row[3], row[4], row[5], departure, bool(row[7]))
-
-    @transaction
     async def save_settings(self, settings: UserSettings) -> None:
         await self.db.execute(
             "INSERT INTO user_settings (user_id, chat_id, locale, timezone, quiet_start, quiet_end, departure, blocked) "
@@ -260,7 +191,7 @@ class SqliteStorage(Storage):
             "locale = excluded.locale, timezone = excluded.timezone, quiet_start = excluded.quiet_start, "
             "quiet_end = excluded.quiet_end, departure = excluded.departure, blocked = excluded.blocked",
             (
-                settings.user_id,
+                self.user_id,
                 settings.chat_id,
                 settings.locale,
                 settings.timezone,
@@ -271,29 +202,24 @@ class SqliteStorage(Storage):
             ),
         )
 
-    # -- checklist --
-    async def get_checklist(self, user_id: int) -> tuple[str | None, list[ChecklistItem]]:
-        async with self.db.execute("SELECT procedure FROM checklists WHERE user_id = ?", (user_id,)) as cur:
-            row = await cur.fetchone()
-        async with self.db.execute(
-            "SELECT item_id, done, muted FROM checklist_items WHERE user_id = ? ORDER BY position", (user_id,)
-        ) as cur:
-            items = [ChecklistItem(item_id, bool(done), bool(muted)) async for item_id, done, muted in cur]
-        return (row[0] if row else None), items
+    async def checklist(self) -> tuple[str | None, list[ChecklistItem]]:
+        return await _read_checklist(self.db, self.user_id)
 
-    @transaction
-    async def replace_checklist(self, user_id: int, procedure: str, item_ids: list[str]) -> None:
-        _, old = await self.get_checklist(user_id)
+    async def make_checklist(self, procedure: str, item_ids: list[str]) -> bool:
+        current, old = await self.checklist()
+        if current == procedure:
+            return False
+        await self.cancel_reminders(kind="follow_up")  # they belonged to the old procedure
         kept = {i.item_id: i for i in old}
-        await self.db.execute("DELETE FROM checklist_items WHERE user_id = ?", (user_id,))
+        await self.db.execute("DELETE FROM checklist_items WHERE user_id = ?", (self.user_id,))
         await self.db.executemany(
             "INSERT INTO checklist_items (user_id, item_id, position, done, muted) VALUES (?, ?, ?, ?, ?)",
             [
                 (
-                    user_id,
+                    self.user_id,
                     item_id,
                     pos,
-                    int(kept[item_id].done if item_id in kept else 0),
+                    int(item_id in kept and kept[item_id].done),
                     int(item_id in kept and kept[item_id].muted),
                 )
                 for pos, item_id in enumerate(item_ids)
@@ -302,106 +228,207 @@ class SqliteStorage(Storage):
         await self.db.execute(
             "INSERT INTO checklists (user_id, procedure) VALUES (?, ?) "
             "ON CONFLICT (user_id) DO UPDATE SET procedure = excluded.procedure",
-            (user_id, procedure),
+            (self.user_id, procedure),
         )
+        return True
 
-    @transaction
-    async def set_item(
-        self, user_id: int, item_id: str, *, done: bool | None = None, muted: bool | None = None
-    ) -> bool:
+    async def set_item(self, item_id: str, *, done: bool | None = None, muted: bool | None = None) -> bool:
         changes = [(col, int(value)) for col, value in (("done", done), ("muted", muted)) if value is not None]
         assignments = ", ".join(f"{col} = ?" for col, _ in changes)
         cur = await self.db.execute(
             f"UPDATE checklist_items SET {assignments} WHERE user_id = ? AND item_id = ?",
-            (*(v for _, v in changes), user_id, item_id),
+            (*(v for _, v in changes), self.user_id, item_id),
         )
         return cur.rowcount > 0
 
-    # -- reminders --
-    @staticmethod
-    def _reminders(rows: Iterable[Any]) -> list[Reminder]:
-        return [Reminder(*row) for row in rows]
-
-    @transaction
-    async def add_reminder(
-        self, user_id: int, chat_id: int, kind: str, item_id: str | None, due_at: int, key: str
-    ) -> int | None:
+    async def add_reminder(self, chat_id: int, kind: str, item_id: str | None, due_at: int, key: str) -> int | None:
         cur = await self.db.execute(
             "INSERT INTO reminders (user_id, chat_id, kind, item_id, due_at, key) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT DO NOTHING",
-            (user_id, chat_id, kind, item_id, due_at, key),
+            (self.user_id, chat_id, kind, item_id, due_at, key),
         )
         return cur.lastrowid if cur.rowcount else None
 
-    async def get_reminder(self, reminder_id: int) -> Reminder | None:
-        async with self.db.execute(f"SELECT {REMINDER_COLUMNS} FROM reminders WHERE id = ?", (reminder_id,)) as cur:
+    async def reminder(self, reminder_id: int) -> Reminder | None:
+        async with self.db.execute(
+            f"SELECT {REMINDER_COLUMNS} FROM reminders WHERE id = ? AND user_id = ?", (reminder_id, self.user_id)
+        ) as cur:
             row = await cur.fetchone()
         return Reminder(*row) if row else None
 
-    async def user_reminders(self, user_id: int, statuses: tuple[str, ...] = ("pending", "paused")) -> list[Reminder]:
+    async def reminders(self, statuses: tuple[str, ...] = ("pending", "paused")) -> list[Reminder]:
         marks = ",".join("?" * len(statuses))
         async with self.db.execute(
             f"SELECT {REMINDER_COLUMNS} FROM reminders WHERE user_id = ? AND status IN ({marks}) ORDER BY due_at",
-            (user_id, *statuses),
+            (self.user_id, *statuses),
         ) as cur:
-            return self._reminders(await cur.fetchall())
+            return _reminders(await cur.fetchall())
 
-    @transaction
-    async def set_reminder_status(
-        self, reminder_id: int, status: str, *, due_at: int | None = None, error: str | None = None
-    ) -> None:
+    async def set_reminder_status(self, reminder_id: int, status: str) -> None:
         await self.db.execute(
-            "UPDATE reminders SET status = ?, due_at = COALESCE(?, due_at), last_error = ? WHERE id = ?",
-            (status, due_at, error, reminder_id),
+            "UPDATE reminders SET status = ? WHERE id = ? AND user_id = ?", (status, reminder_id, self.user_id)
         )
 
-    @transaction
-    async def cancel_reminders(self, user_id: int, *, kind: str | None = None) -> int:
+    async def cancel_reminders(self, *, kind: str | None = None) -> int:
         cur = await self.db.execute(
             "UPDATE reminders SET status = 'cancelled' WHERE user_id = ? AND status IN ('pending', 'paused') "
             "AND (? IS NULL OR kind = ?)",
-            (user_id, kind, kind),
+            (self.user_id, kind, kind),
         )
         return cur.rowcount
 
-    @transaction
-    async def claim_due(self, now: int, limit: int, stale_before: int) -> list[Reminder]:
-        # One statement, one transaction: a second scheduler sees these rows as claimed.
-        async with self.db.execute(
-            f"UPDATE reminders SET status = 'claimed', claimed_at = ?, attempts = attempts + 1 WHERE id IN ("
-            "SELECT id FROM reminders WHERE (status = 'pending' AND due_at <= ?) "
-            "OR (status = 'claimed' AND claimed_at < ?) ORDER BY due_at LIMIT ?) "
-            f"RETURNING {REMINDER_COLUMNS}",
-            (now, now, stale_before, limit),
-        ) as cur:
-            rows = await cur.fetchall()
-        return sorted(self._reminders(rows), key=lambda r: (r.due_at, r.id))
-
-    @transaction
-    async def pause_user_reminders(self, user_id: int) -> None:
-        await self.db.execute(
-            "UPDATE reminders SET status = 'paused' WHERE user_id = ? AND status IN ('pending', 'claimed')", (user_id,)
-        )
-        await self.db.execute("UPDATE user_settings SET blocked = 1 WHERE user_id = ?", (user_id,))
-
-    @transaction
-    async def resume_user_reminders(self, user_id: int, now: int) -> None:
+    async def resume_reminders(self, now: int) -> None:
         await self.db.execute(
             "UPDATE reminders SET status = 'pending', due_at = MAX(due_at, ?) WHERE user_id = ? AND status = 'paused'",
-            (now, user_id),
+            (now, self.user_id),
         )
-        await self.db.execute("UPDATE user_settings SET blocked = 0 WHERE user_id = ?", (user_id,))
+        await self.db.execute("UPDATE user_settings SET blocked = 0 WHERE user_id = ?", (self.user_id,))
 
-    async def erase_user(self, user_id: int) -> None:
-        await self._erase_rows(user_id)
-        # The WAL still holds the pages as they were before the erase: copy the zeroed pages into the database
-        # file and empty the WAL, so no copy of the user's rows stays on disk while the bot runs.
-        async with self._write_lock, self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+    async def erase(self) -> None:
+        for table in USER_TABLES:
+            await self.db.execute(f"DELETE FROM {table} WHERE user_id = ?", (self.user_id,))
+        self.erased = True
+
+
+class SqliteStorage(Storage):
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        # SQLite has one writer per file; units and the dispatcher's writes take turns on this connection, so
+        # one coroutine's statements never land in another's transaction.
+        self._write_lock = asyncio.Lock()
+        self._read_lock = asyncio.Lock()
+
+    @staticmethod
+    def _open(conn: aiosqlite.Connection | None) -> aiosqlite.Connection:
+        if conn is None:
+            raise RuntimeError("storage is not open")
+        return conn
+
+    async def open(self) -> None:
+        if self._writer is not None:
+            return
+        try:
+            await self._connect()
+        except (sqlite3.Error, OSError) as exc:
+            await self.close()
+            raise FatalError(ExitCode.STORAGE, storage_problem(self.path, exc)) from None
+
+    async def _connect(self) -> None:
+        if str(self.path) != ":memory:":
+            _create_private(self.path)
+        # isolation_level=None: transactions are exactly the BEGIN ... COMMIT this class issues.
+        # Kept on self at once: if a pragma below fails, close() still stops the connection's thread, which
+        # would otherwise keep the process from exiting.
+        self._writer = writer = await aiosqlite.connect(self.path, isolation_level=None)
+        # WAL + NORMAL: a committed write survives the process being killed; readers never block the writer
+        # and see only committed transactions.
+        await writer.execute("PRAGMA journal_mode=WAL")
+        await writer.execute("PRAGMA synchronous=NORMAL")
+        await writer.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        # Deleted rows are overwritten with zeros instead of lingering in free space (/deletemydata).
+        await writer.execute("PRAGMA secure_delete=ON")
+        # Take the write lock once: a read-only or locked database fails here, at start, with a clear line,
+        # instead of on every update after the busy time-out.
+        await writer.execute("BEGIN IMMEDIATE")
+        await writer.execute("ROLLBACK")
+        await self._migrate()
+        self._reader = reader = await aiosqlite.connect(self.path, isolation_level=None)
+        await reader.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        await reader.execute("PRAGMA query_only=ON")
+
+    async def _migrate(self) -> None:
+        db = self._open(self._writer)
+        async with db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        version = int(row[0]) if row else 0
+        if version > len(MIGRATIONS):
+            raise RuntimeError(f"database {self.path} has schema v{version}, newer than this code (v{len(MIGRATIONS)})")
+        for target, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            log.info("migrating %s to schema v%d", self.path, target)
+            await db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version={target};\nCOMMIT;")
+
+    async def close(self) -> None:
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                await conn.close()
+        self._reader = self._writer = None
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        db = self._open(self._writer)
+        async with self._write_lock:
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                await db.execute("ROLLBACK")
+                raise
+            await db.execute("COMMIT")
+
+    @asynccontextmanager
+    async def unit(self, user_id: int) -> AsyncIterator[Unit]:
+        async with self._transaction() as db:
+            unit = SqliteUnit(db, user_id)
+            yield unit
+        if unit.erased:
+            await self._checkpoint()
+
+    async def _checkpoint(self) -> None:
+        """The WAL still holds the pages as they were before an erase: copy the zeroed pages into the database
+        file and empty the WAL, so no copy of the user's rows stays on disk while the bot runs."""
+        db = self._open(self._writer)
+        async with self._write_lock, db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
             row = await cur.fetchone()
         if row is not None and row[0]:
             log.warning("checkpoint after erasing a user was blocked by a reader; the WAL is emptied later")
 
-    @transaction
-    async def _erase_rows(self, user_id: int) -> None:
-        for table in ("user_data", "conversations", "user_settings", "checklists", "checklist_items", "reminders"):
-            await self.db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+    async def read_record(self, user_id: int) -> JsonDict:
+        return await _read_record(self._open(self._reader), user_id)
+
+    async def read_settings(self, user_id: int) -> UserSettings | None:
+        return await _read_settings(self._open(self._reader), user_id)
+
+    async def read_checklist(self, user_id: int) -> tuple[str | None, list[ChecklistItem]]:
+        # One read transaction: the procedure and its items from the same commit. The reader connection is
+        # shared by concurrent sends, so the transaction takes turns.
+        db = self._open(self._reader)
+        async with self._read_lock:
+            await db.execute("BEGIN")
+            try:
+                return await _read_checklist(db, user_id)
+            finally:
+                await db.execute("COMMIT")
+
+    async def claim_due(self, now: int, limit: int, stale_before: int) -> list[Reminder]:
+        # One statement, one transaction: a second scheduler sees these rows as claimed.
+        async with (
+            self._transaction() as db,
+            db.execute(
+                f"UPDATE reminders SET status = 'claimed', claimed_at = ?, attempts = attempts + 1 WHERE id IN ("
+                "SELECT id FROM reminders WHERE (status = 'pending' AND due_at <= ?) "
+                "OR (status = 'claimed' AND claimed_at < ?) ORDER BY due_at LIMIT ?) "
+                f"RETURNING {REMINDER_COLUMNS}",
+                (now, now, stale_before, limit),
+            ) as cur,
+        ):
+            rows = await cur.fetchall()
+        return sorted(_reminders(rows), key=lambda r: (r.due_at, r.id))
+
+    async def mark_reminder(
+        self, reminder_id: int, status: str, *, due_at: int | None = None, error: str | None = None
+    ) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE reminders SET status = ?, due_at = COALESCE(?, due_at), last_error = ? WHERE id = ?",
+                (status, due_at, error, reminder_id),
+            )
+
+    async def pause_user_reminders(self, user_id: int) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE reminders SET status = 'paused' WHERE user_id = ? AND status IN ('pending', 'claimed')",
+                (user_id,),
+            )
+            await db.execute("UPDATE user_settings SET blocked = 1 WHERE user_id = ?", (user_id,))

@@ -73,13 +73,13 @@ def ui_segments(content: Content, key: str, locale: str, link: Segment, **values
 
 @dataclass(frozen=True)
 class PhaseGroup(Generic[T]):
-    """Consecutive entries of one phase (None: not assigned yet, shown without a heading)."""
+    """Consecutive entries of one phase."""
 
-    phase: Phase | None
+    phase: Phase
     entries: list[T]
 
 
-def by_phase(entries: Iterable[T], phase_of: Callable[[T], Phase | None]) -> list[PhaseGroup[T]]:
+def by_phase(entries: Iterable[T], phase_of: Callable[[T], Phase]) -> list[PhaseGroup[T]]:
     """Runs of equal phase in content order, so step numbers on the page match the bot's."""
     groups: list[PhaseGroup[T]] = []
     for entry in entries:
@@ -120,7 +120,7 @@ class SourceList:
 class StepView:
     number: int
     id: str
-    phase: Phase | None
+    phase: Phase
     text: list[Segment]
     sources: list[int]
     uncertain: list[Segment] | None
@@ -129,7 +129,7 @@ class StepView:
 @dataclass(frozen=True)
 class ItemView:
     id: str
-    phase: Phase | None
+    phase: Phase
     title: str
     detail: str
     sources: list[int]

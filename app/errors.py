@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.context import AppContext
-from conversations.common import locale
+from conversations.locale import user_locale
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +35,20 @@ async def on_error(update: object, context: AppContext) -> None:
     )
     if not isinstance(update, Update) or unreachable:
         return
-    chat = update.effective_chat
-    if chat is None or chat.type != chat.PRIVATE or context.user_data is None:
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or chat.type != chat.PRIVATE or user is None:
         return
     # A database that cannot be written (disk full, locked): the change is lost, so "your progress is saved"
     # would be wrong.
     key = "error_not_saved" if isinstance(error, sqlite3.Error) else "error_generic"
     try:
-        await context.bot.send_message(chat.id, context.content.text(key, locale(update, context)), parse_mode=None)
+        # The update's unit was rolled back: the committed record still says which language the user reads
+        # (unless the database itself is what failed).
+        try:
+            record = await context.services.storage.read_record(user.id)
+        except sqlite3.Error:
+            record = {}
+        locale = user_locale(record, user, context.services.settings.bot_default_locale)
+        await context.bot.send_message(chat.id, context.content.text(key, locale), parse_mode=None)
     except TelegramError as exc:
         log.warning("could not tell chat %s about the error: %r", chat.id, exc)

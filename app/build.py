@@ -1,45 +1,31 @@
-"""The composition root: build the Application with its persistence, rate limiter, handlers and hooks."""
+"""Build the Application: rate limiter, defaults, the chat's handlers, the reminder dispatcher, hooks. No
+python-telegram-bot persistence: each update reads and writes the user's rows in its own unit of work."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, LinkPreviewOptions, Update
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, CallbackContext, ContextTypes, Defaults, TypeHandler
+from telegram.ext import AIORateLimiter, Application, CallbackContext, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
+from app.errors import on_error
 from bot.clock import Clock, SystemClock
 from bot.context import SERVICES_KEY, AppContext, AppType, Services
-from bot.errors import on_error
-from bot.persistence import SqlitePersistence
 from bot.reminders import Dispatcher, dispatcher_of
 from bot.settings import Settings
 from bot.storage import SqliteStorage, Storage
 from bot.updates_request import UpdatesRequest
 from content import LOCALES, Content
-from conversations.reminder_handlers import render_reminder, resume_if_blocked
-from conversations.wiring import build_handlers
+from conversations.reminder_buttons import render_reminder
+from conversations.wiring import COMMANDS, build_handlers
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "checklist", "reminders", "share", "settings", "language", "help", "quit", "deletemydata")
 # Telegram picks the command list by the user's client language code.
 LANGUAGE_CODES = {"zh-Hans": "zh", "en": "en", "ja": "ja"}
-PERSIST_GROUP = 100  # runs after every other group
-BEFORE_ALL_GROUP = -1
-
-
-async def persist_now(update: Update, context: AppContext) -> None:
-    """Write what this update changed before the next update is taken, instead of every 60 s.
-
-    PTB marks an update's user for writing only after all handler groups ran, so mark them here first;
-    otherwise this user's answers would wait for their next update (found by the kill -9 tests)."""
-    user = update.effective_user
-    if user is not None:
-        context.application.mark_data_for_update_persistence(user_ids=user.id)
-    await context.application.update_persistence()
 
 
 async def _publish_commands(app: AppType) -> None:
@@ -60,8 +46,9 @@ async def dispatch_reminders(context: CallbackContext[Any, Any, Any, Any]) -> No
 
 
 async def _post_init(app: AppType) -> None:
-    await _publish_commands(app)
     services: Services = app.bot_data[SERVICES_KEY]
+    await services.storage.open()
+    await _publish_commands(app)
     app.bot_data["dispatcher"] = Dispatcher(services, app.bot, render_reminder)
     if app.job_queue is not None:
         # first=0: catch up on reminders that fell due while the bot was down, right at start.
@@ -83,7 +70,6 @@ def build_application(
     clock: Clock | None = None,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
-    persistence_interval: float = 60,
 ) -> AppType:
     if settings.token is None:
         raise ValueError("a bot token is needed to build the application")
@@ -94,7 +80,6 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.file_base_url)
         .context_types(ContextTypes(context=AppContext))
-        .persistence(SqlitePersistence(storage, update_interval=persistence_interval))
         .rate_limiter(
             # One request per 1/rate seconds, not `rate` per second: a bucket of `rate` would allow a burst of
             # twice the limit in the first second.
@@ -112,8 +97,6 @@ def build_application(
     app.bot_data[SERVICES_KEY] = Services(settings, content, storage, clock or SystemClock())
     for handler in build_handlers():
         app.add_handler(handler)
-    app.add_handler(TypeHandler(Update, resume_if_blocked), group=BEFORE_ALL_GROUP)
-    app.add_handler(TypeHandler(Update, persist_now), group=PERSIST_GROUP)
     app.add_error_handler(on_error)
     typed: AppType = app
     return typed
