@@ -16,7 +16,8 @@ from bot.clock import Clock, SystemClock
 from bot.context import SERVICES_KEY, AppContext, AppType, Services
 from bot.reminders import Dispatcher, dispatcher_of
 from bot.settings import Settings
-from bot.storage import SqliteStorage, Storage
+from bot.storage import Storage
+from bot.storage.factory import storage_for
 from bot.updates_request import UpdatesRequest
 from content import LOCALES, Content
 from conversations.reminder_buttons import render_reminder
@@ -73,7 +74,7 @@ def build_application(
 ) -> AppType:
     if settings.token is None:
         raise ValueError("a bot token is needed to build the application")
-    storage = storage or SqliteStorage(settings.bot_db_path)
+    storage = storage or storage_for(settings.database_url)
     builder = (
         Application.builder()
         .token(settings.token)

@@ -159,3 +159,10 @@ class Storage(ABC):
     @abstractmethod
     async def pause_user_reminders(self, user_id: int) -> None:
         """The user blocked the bot: their reminders wait until they write again."""
+
+    # -- the bulk send budget, shared by every process on this database --
+    @abstractmethod
+    async def take_bulk_slot(self, now: float, rate: float, burst: int) -> float:
+        """A token bucket held in the database (refilled at `rate` per second, up to `burst`): 0.0 when the
+        caller may send one bulk message now (the token is taken), else the seconds to wait before asking
+        again. `now` is the caller's clock, in seconds."""

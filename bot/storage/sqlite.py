@@ -20,6 +20,7 @@ import aiosqlite
 
 from bot.exitcodes import ExitCode, FatalError
 from bot.storage.base import ChecklistItem, JsonDict, Reminder, Storage, Unit, UserSettings
+from bot.storage.bucket import BULK_BUCKET, refill
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,13 @@ MIGRATIONS: Sequence[str] = (
     """
     ALTER TABLE user_data RENAME TO flow_records;
     DROP TABLE conversations;
+    """,
+    """
+    CREATE TABLE send_budget (
+        name TEXT PRIMARY KEY,
+        tokens REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
     """,
 )
 REMINDER_COLUMNS = "id, user_id, chat_id, kind, item_id, due_at, status, attempts"
@@ -432,3 +440,18 @@ class SqliteStorage(Storage):
                 (user_id,),
             )
             await db.execute("UPDATE user_settings SET blocked = 1 WHERE user_id = ?", (user_id,))
+
+    async def take_bulk_slot(self, now: float, rate: float, burst: int) -> float:
+        # BEGIN IMMEDIATE holds SQLite's write lock: read, refill and write back as one step, for every
+        # process on this file.
+        async with self._transaction() as db:
+            async with db.execute("SELECT tokens, updated_at FROM send_budget WHERE name = ?", (BULK_BUCKET,)) as cur:
+                row = await cur.fetchone()
+            stored_tokens, updated_at = row if row else (float(burst), now)
+            tokens, wait, updated = refill(stored_tokens, updated_at, now, rate, burst)
+            await db.execute(
+                "INSERT INTO send_budget (name, tokens, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
+                (BULK_BUCKET, tokens, updated),
+            )
+        return wait
