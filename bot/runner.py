@@ -93,7 +93,15 @@ async def _webhook(app: AppType, settings: Settings, stopper: Stopper) -> None:
         await server.stop()
 
 
-async def _polling(app: AppType, stopper: Stopper) -> None:
+POLLING_IS_SINGLE = (
+    "polling is single-process (Telegram serves getUpdates to one client per bot): to run several replicas on "
+    "this PostgreSQL database, use webhook mode (BOT_WEBHOOK_URL)"
+)
+
+
+async def _polling(app: AppType, settings: Settings, stopper: Stopper) -> None:
+    if settings.uses_postgres:
+        log.warning("%s", POLLING_IS_SINGLE)
     assert app.updater is not None
     await app.updater.start_polling(timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES)
     await app.start()
@@ -121,7 +129,7 @@ async def serve(settings: Settings, content: Content, build: Builder) -> ExitCod
                 if settings.bot_webhook_url:
                     await _webhook(app, settings, stopper)
                 else:
-                    await _polling(app, stopper)
+                    await _polling(app, settings, stopper)
             finally:
                 if app.updater is not None and app.updater.running:
                     await app.updater.stop()
