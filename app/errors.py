@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.context import AppContext
+from bot.schedule import epoch
 from bot.storage import STORAGE_ERRORS
 from conversations.locale import user_locale
 
@@ -26,6 +27,10 @@ async def on_error(update: object, context: AppContext) -> None:
             error,
             exc_info=error,
         )
+        try:  # /stats: errors in the last 24 hours
+            await context.services.storage.note_error(epoch(context.services.clock.now()))
+        except STORAGE_ERRORS as exc:
+            log.warning("could not note the error: %r", exc)
     else:
         log.error("error outside an update: %r", error, exc_info=error)
     # Blocked, flooded or unreachable: the user cannot be told. (BadRequest is a NetworkError in PTB, but the

@@ -47,6 +47,9 @@ class Settings(SiteSettings):  # BOT_USERNAME and BOT_WEB_BASE_URL come from Sit
     bot_webhook_listen: str = "127.0.0.1"
     bot_webhook_port: int = Field(default=8443, ge=1, le=65535)
     bot_webhook_secret: SecretStr | None = None
+    # GET /healthz and /metrics: on the webhook server in webhook mode; in polling mode on this port (at
+    # BOT_WEBHOOK_LISTEN's address) when set.
+    bot_metrics_port: int | None = Field(default=None, ge=1, le=65535)
     # Read by nothing yet: the /stats command of the next issue (13) is for these users only.
     bot_admin_ids: Annotated[list[int], NoDecode, BeforeValidator(_split_ids)] = Field(default_factory=list)
 

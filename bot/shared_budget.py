@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from bot.clock import Clock, SystemClock
+from bot.metrics import BUDGET_WAIT_SECONDS, BUDGET_WAITS
 from bot.storage.base import Storage
 
 
@@ -37,4 +38,6 @@ class SharedBulkBudget:
     async def acquire(self) -> None:
         # Ask, and when told to wait, wait that long and ask again: another replica may take the slot first.
         while wait := await self.storage.take_bulk_slot(self._clock.now().timestamp(), self.rate, self.burst):
+            BUDGET_WAITS.inc()
+            BUDGET_WAIT_SECONDS.inc(wait)
             await self._sleep(wait)

@@ -279,3 +279,34 @@ async def test_an_unreachable_postgresql_server_is_a_clear_fatal_error() -> None
     assert caught.value.code == ExitCode.STORAGE
     assert "s3cret-pw" not in str(caught.value)
     assert f"127.0.0.1:{port}" in str(caught.value)
+
+
+async def test_stats_count_activity_procedures_reminders_and_errors(storage: Storage) -> None:
+    await storage.ping()
+    for user, procedure in ((1, OLD), (2, NEW), (3, NEW), (USER, NEW)):
+        async with storage.unit(user) as tx:
+            await tx.make_checklist(*procedure)
+    await storage.note_activity(1, now=1000)
+    await storage.note_activity(2, now=5000)
+    await storage.note_activity(2, now=4000)  # an older note never moves last_seen back
+    await storage.note_activity(USER, now=6000)
+    async with storage.unit(1) as tx:
+        sent = await tx.add_reminder(1, "user", None, 10, "a")
+        failed = await tx.add_reminder(1, "user", None, 10, "b")
+        await tx.add_reminder(1, "user", None, 10, "c")
+    assert sent is not None
+    assert failed is not None
+    await storage.mark_reminder(sent, "sent")
+    await storage.mark_reminder(failed, "failed", error="400")
+    for at in (100, 3000, 3500):
+        await storage.note_error(now=at)
+    async with storage.unit(USER) as tx:
+        await tx.erase()  # their activity goes with their data
+    stats = await storage.stats(active_since=4500, errors_since=3000, top=10)
+    assert stats.active_users == 1
+    assert stats.top_procedures == [(NEW[0], 2), (OLD[0], 1)]
+    assert (stats.reminders_sent, stats.reminders_failed, stats.reminders_pending) == (1, 1, 1)
+    assert stats.errors == 2
+    assert (await storage.stats(active_since=0, errors_since=0, top=1)).top_procedures == [(NEW[0], 2)]
+    await storage.note_error(now=3000 + 8 * 24 * 3600)  # a week later: the old ones are dropped
+    assert (await storage.stats(active_since=0, errors_since=0)).errors == 1

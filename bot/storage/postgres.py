@@ -27,7 +27,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from bot.exitcodes import ExitCode, FatalError
-from bot.storage.base import ChecklistItem, JsonDict, Reminder, Storage, Unit, UserSettings
+from bot.storage.base import ChecklistItem, JsonDict, Reminder, Stats, Storage, Unit, UserSettings
 from bot.storage.bucket import BULK_BUCKET, refill
 
 log = logging.getLogger(__name__)
@@ -83,10 +83,18 @@ MIGRATIONS: Sequence[str] = (
         tokens DOUBLE PRECISION NOT NULL,
         updated_at DOUBLE PRECISION NOT NULL
     );
+    CREATE TABLE activity (
+        user_id BIGINT PRIMARY KEY,
+        last_seen BIGINT NOT NULL
+    );
+    CREATE INDEX activity_seen ON activity (last_seen);
+    CREATE TABLE error_log (at BIGINT NOT NULL);
+    CREATE INDEX error_log_at ON error_log (at);
     """,
 )
 REMINDER_COLUMNS = "id, user_id, chat_id, kind, item_id, due_at, status, attempts"
-USER_TABLES = ("flow_records", "user_settings", "checklist_items", "checklists", "reminders")
+USER_TABLES = ("flow_records", "user_settings", "checklist_items", "checklists", "reminders", "activity")
+ERROR_LOG_KEEP = 7 * 24 * 3600  # seconds of error timestamps kept (/stats shows the last 24 hours)
 # Advisory locks of two int4 keys live apart from the one-bigint keys the units lock (PostgreSQL keeps the two
 # key spaces separate), so this never collides with a user id.
 MIGRATION_LOCK = (0x6A70, 1)
@@ -401,3 +409,43 @@ class PostgresStorage(Storage):
     async def take_bulk_slot(self, now: float, rate: float, burst: int) -> float:
         async with self._transaction() as conn:
             return await take_slot(conn, BULK_BUCKET, now, rate, burst)
+
+    async def ping(self) -> None:
+        async with self._transaction() as conn:
+            await conn.execute("SELECT 1")
+
+    async def note_activity(self, user_id: int, now: int) -> None:
+        async with self._transaction() as conn:
+            await conn.execute(
+                "INSERT INTO activity (user_id, last_seen) VALUES (%s, %s) "
+                "ON CONFLICT (user_id) DO UPDATE SET last_seen = GREATEST(activity.last_seen, excluded.last_seen)",
+                (user_id, now),
+            )
+
+    async def note_error(self, now: int) -> None:
+        async with self._transaction() as conn:
+            await conn.execute("INSERT INTO error_log (at) VALUES (%s)", (now,))
+            await conn.execute("DELETE FROM error_log WHERE at < %s", (now - ERROR_LOG_KEEP,))
+
+    async def stats(self, *, active_since: int, errors_since: int, top: int = 10) -> Stats:
+        async with self._transaction(snapshot=True) as conn:
+
+            async def one(sql: str, *args: Any) -> int:
+                cur = await conn.execute(sql.encode(), args)
+                row = await cur.fetchone()
+                return int(row[0]) if row else 0
+
+            cur = await conn.execute(
+                "SELECT procedure, count(*) FROM checklists GROUP BY procedure ORDER BY count(*) DESC, procedure "
+                "LIMIT %s",
+                (top,),
+            )
+            procedures = [(str(name), int(n)) for name, n in await cur.fetchall()]
+            return Stats(
+                active_users=await one("SELECT count(*) FROM activity WHERE last_seen >= %s", active_since),
+                top_procedures=procedures,
+                reminders_sent=await one("SELECT count(*) FROM reminders WHERE status = 'sent'"),
+                reminders_failed=await one("SELECT count(*) FROM reminders WHERE status = 'failed'"),
+                reminders_pending=await one("SELECT count(*) FROM reminders WHERE status IN ('pending', 'claimed')"),
+                errors=await one("SELECT count(*) FROM error_log WHERE at >= %s", errors_since),
+            )
