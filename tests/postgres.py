@@ -13,6 +13,9 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
+from bot.storage.base import Storage
+from bot.storage.factory import storage_for
+
 URL_VARIABLE = "JPSIM_TEST_POSTGRES_URL"
 
 
@@ -38,3 +41,14 @@ async def fresh_database() -> AsyncIterator[str]:
     finally:
         async with await psycopg.AsyncConnection.connect(server, autocommit=True) as admin:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())
+
+
+@asynccontextmanager
+async def opened(url: str) -> AsyncIterator[Storage]:
+    """The storage a database URL names (either backend), open for the block."""
+    storage = storage_for(url)
+    await storage.open()
+    try:
+        yield storage
+    finally:
+        await storage.close()

@@ -5,26 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import ManualClock, SystemClock
 from bot.shared_budget import SharedBulkBudget
 from bot.storage.base import Storage
-from bot.storage.factory import storage_for
+from tests.postgres import opened
 
 START = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
-
-
-@asynccontextmanager
-async def opened(url: str) -> AsyncIterator[Storage]:
-    storage = storage_for(url)
-    await storage.open()
-    try:
-        yield storage
-    finally:
-        await storage.close()
 
 
 class RecordingClock:

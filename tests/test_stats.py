@@ -9,6 +9,7 @@ from bot.clock import ManualClock
 from bot.standin import SimUser, StandIn
 from conversations.stats import stale_content
 from tests.harness import Chat, running_bot, shared_content
+from tests.test_reminders import walk_to_steps
 
 ADMIN = 9001
 # A year after the content's checks: every provider and procedure is due for a re-check.
@@ -19,19 +20,10 @@ def ui(key: str, **values: object) -> str:
     return shared_content().text(key, "en", **values)
 
 
-async def walk(chat: Chat) -> None:
-    await chat.send("/start")
-    await chat.click("NTT docomo")
-    await chat.click(ui("sim_esim"))
-    await chat.click(ui("channel_online"))
-    await chat.click(ui("goal_cancel"))
-    await chat.click(ui("stay_leaving"))
-
-
 async def test_stats_for_admins_only(standin: StandIn, db: Path) -> None:
     async with running_bot(standin, db, clock=ManualClock(LATER), bot_admin_ids=[ADMIN]) as app:
         for user in (9101, 9102):
-            await walk(Chat(standin, app, SimUser(user)))
+            await walk_to_steps(Chat(standin, app, SimUser(user)))
         storage = app.bot_data["services"].storage
         procedure, _ = await storage.read_checklist(9101)
         assert procedure is not None

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 
@@ -18,20 +17,11 @@ from bot.storage.base import Storage, UserSettings
 from bot.storage.factory import storage_for
 from bot.storage.postgres import PostgresStorage
 from bot.storage.sqlite import SqliteStorage
+from tests.postgres import opened
 
 USER, OTHER = 7_000_000_001, 7_000_000_002  # above 2**32: Telegram ids need 64 bits
 OLD = ("docomo:online:esim", ["settle_final_bill", "keep_cancellation_proof"])
 NEW = ("au:online:esim", ["au_unpaid", "settle_final_bill", "keep_cancellation_proof"])
-
-
-@asynccontextmanager
-async def opened(url: str) -> AsyncIterator[Storage]:
-    storage = storage_for(url)
-    await storage.open()
-    try:
-        yield storage
-    finally:
-        await storage.close()
 
 
 @pytest.fixture
