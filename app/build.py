@@ -6,17 +6,20 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, LinkPreviewOptions
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, CallbackContext, ContextTypes, Defaults
-from telegram.request import BaseRequest
+from telegram.ext import AIORateLimiter, Application, CallbackContext, ContextTypes, Defaults, TypeHandler
+from telegram.request import BaseRequest, HTTPXRequest
 
+from app.activity import ActivityNotes
 from app.errors import on_error
 from bot.clock import Clock, SystemClock
 from bot.context import SERVICES_KEY, AppContext, AppType, Services
+from bot.metrics import REMINDERS, MeteredApplication, MeteredRequest
 from bot.reminders import Dispatcher, dispatcher_of
 from bot.settings import Settings
-from bot.storage import SqliteStorage, Storage
+from bot.storage import Storage
+from bot.storage.factory import storage_for
 from bot.updates_request import UpdatesRequest
 from content import LOCALES, Content
 from conversations.reminder_buttons import render_reminder
@@ -41,6 +44,8 @@ async def _publish_commands(app: AppType) -> None:
 
 async def dispatch_reminders(context: CallbackContext[Any, Any, Any, Any]) -> None:
     report = await dispatcher_of(context.application).run()
+    REMINDERS.labels("sent").inc(report.sent)
+    REMINDERS.labels("failed").inc(report.failed)
     if report.claimed:
         log.info("reminders: %s", report)
 
@@ -73,9 +78,10 @@ def build_application(
 ) -> AppType:
     if settings.token is None:
         raise ValueError("a bot token is needed to build the application")
-    storage = storage or SqliteStorage(settings.bot_db_path)
+    storage = storage or storage_for(settings.database_url)
     builder = (
         Application.builder()
+        .application_class(MeteredApplication)  # /metrics: updates by kind, handler latency
         .token(settings.token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.file_base_url)
@@ -89,12 +95,15 @@ def build_application(
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
-    if request is not None:
-        builder = builder.request(request)
+    # Every Bot API failure counted by kind for /metrics (PTB's own default: a pool of 256 connections).
+    builder = builder.request(MeteredRequest(request or HTTPXRequest(connection_pool_size=256)))
     # Skips updates PTB cannot parse instead of retrying them forever (bot/updates_request.py).
     builder = builder.get_updates_request(get_updates_request or UpdatesRequest())
     app: Any = builder.build()
     app.bot_data[SERVICES_KEY] = Services(settings, content, storage, clock or SystemClock())
+    # Ahead of the chat's handlers, and blocking: the note commits before the update's own unit (an erasure
+    # then removes it too).
+    app.add_handler(TypeHandler(Update, ActivityNotes()), group=-1)
     for handler in build_handlers():
         app.add_handler(handler)
     app.add_error_handler(on_error)

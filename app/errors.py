@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.context import AppContext
+from bot.schedule import epoch
+from bot.storage import STORAGE_ERRORS
 from conversations.locale import user_locale
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,10 @@ async def on_error(update: object, context: AppContext) -> None:
             error,
             exc_info=error,
         )
+        try:  # /stats: errors in the last 24 hours
+            await context.services.storage.note_error(epoch(context.services.clock.now()))
+        except STORAGE_ERRORS as exc:
+            log.warning("could not note the error: %r", exc)
     else:
         log.error("error outside an update: %r", error, exc_info=error)
     # Blocked, flooded or unreachable: the user cannot be told. (BadRequest is a NetworkError in PTB, but the
@@ -40,13 +45,13 @@ async def on_error(update: object, context: AppContext) -> None:
         return
     # A database that cannot be written (disk full, locked): the change is lost, so "your progress is saved"
     # would be wrong.
-    key = "error_not_saved" if isinstance(error, sqlite3.Error) else "error_generic"
+    key = "error_not_saved" if isinstance(error, STORAGE_ERRORS) else "error_generic"
     try:
         # The update's unit was rolled back: the committed record still says which language the user reads
         # (unless the database itself is what failed).
         try:
             record = await context.services.storage.read_record(user.id)
-        except sqlite3.Error:
+        except STORAGE_ERRORS:
             record = {}
         locale = user_locale(record, user, context.services.settings.bot_default_locale)
         await context.bot.send_message(chat.id, context.content.text(key, locale), parse_mode=None)

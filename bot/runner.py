@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 from telegram import Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 
-from bot.context import AppContext, AppType, Builder
+from bot.context import SERVICES_KEY, AppContext, AppType, Builder, Services
 from bot.exitcodes import ExitCode, FatalError
+from bot.operators import Health, OperatorServer, operator_routes
 from bot.settings import Settings
 from bot.updates_request import UpdatesRequest
 from bot.webhook import WebhookServer
@@ -71,12 +72,14 @@ def startup_failure(error: Exception, settings: Settings) -> FatalError | None:
     return None
 
 
-async def _webhook(app: AppType, settings: Settings, stopper: Stopper) -> None:
+async def _webhook(app: AppType, settings: Settings, stopper: Stopper, health: Health) -> None:
     url = settings.bot_webhook_url
     secret = settings.webhook_secret
     assert url is not None  # webhook mode
     assert secret is not None  # Settings requires the secret with the URL
-    server = WebhookServer(app.bot, urlsplit(url).path, secret, app.update_queue.put)
+    clock = _services(app).clock
+    routes = operator_routes(health, clock)
+    server = WebhookServer(app.bot, urlsplit(url).path, secret, app.update_queue.put, routes=routes)
     server.listen(settings.bot_webhook_listen, settings.bot_webhook_port)
     try:
         try:
@@ -88,16 +91,35 @@ async def _webhook(app: AppType, settings: Settings, stopper: Stopper) -> None:
                 "https URL on port 443, 80, 88 or 8443",
             ) from None
         await app.start()
-        await stopper.wait()
+        await _ready_until_stopped(health, stopper)
     finally:
         await server.stop()
 
 
-async def _polling(app: AppType, stopper: Stopper) -> None:
+POLLING_IS_SINGLE = (
+    "polling is single-process (Telegram serves getUpdates to one client per bot): to run several replicas on "
+    "this PostgreSQL database, use webhook mode (BOT_WEBHOOK_URL)"
+)
+
+
+async def _polling(app: AppType, settings: Settings, stopper: Stopper, health: Health) -> None:
+    if settings.uses_postgres:
+        log.warning("%s", POLLING_IS_SINGLE)
     assert app.updater is not None
     await app.updater.start_polling(timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES)
     await app.start()
+    await _ready_until_stopped(health, stopper)
+
+
+async def _ready_until_stopped(health: Health, stopper: Stopper) -> None:
+    health.ready()
     await stopper.wait()
+    health.stopping()  # /healthz says 503 from here on: the load balancer stops sending updates
+
+
+def _services(app: AppType) -> Services:
+    services: Services = app.bot_data[SERVICES_KEY]
+    return services
 
 
 async def serve(settings: Settings, content: Content, build: Builder) -> ExitCode:
@@ -113,15 +135,21 @@ async def serve(settings: Settings, content: Content, build: Builder) -> ExitCod
             stopper.token_rejected()
 
     app.add_error_handler(token_rejected_while_running)
+    health = Health(_services(app).storage)
+    metrics_server = None
+    if settings.bot_metrics_port is not None and not settings.bot_webhook_url:
+        # Polling has no HTTP server of its own: /healthz and /metrics get one, answering 503 until started.
+        metrics_server = OperatorServer(health, _services(app).clock)
+        metrics_server.listen(settings.bot_webhook_listen, settings.bot_metrics_port)
     try:
         async with app:  # initialize: getMe, and the storage opens
             try:
                 if app.post_init is not None:
                     await app.post_init(app)
                 if settings.bot_webhook_url:
-                    await _webhook(app, settings, stopper)
+                    await _webhook(app, settings, stopper, health)
                 else:
-                    await _polling(app, stopper)
+                    await _polling(app, settings, stopper, health)
             finally:
                 if app.updater is not None and app.updater.running:
                     await app.updater.stop()
@@ -133,8 +161,11 @@ async def serve(settings: Settings, content: Content, build: Builder) -> ExitCod
             raise
         stopper.stop(failure.code, failure.message)
     finally:
+        health.stopping()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
+        if metrics_server is not None:
+            await metrics_server.stop()
     return stopper.code
 
 

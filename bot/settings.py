@@ -14,6 +14,8 @@ from content.schema import Locale
 from content.site.settings import SiteSettings
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+SQLITE_SCHEME = "sqlite:///"
+DATABASE_SCHEMES = (SQLITE_SCHEME, "postgresql://", "postgres://")
 
 
 def _split_ids(value: Any) -> Any:
@@ -31,6 +33,10 @@ class Settings(SiteSettings):  # BOT_USERNAME and BOT_WEB_BASE_URL come from Sit
     telegram_bot_token: SecretStr | None = None
     # python-telegram-bot's base_url: the Bot API root up to and including "/bot".
     telegram_api_base_url: str = DEFAULT_API_BASE_URL
+    # The database: sqlite:///relative/path, sqlite:////absolute/path or postgresql://user:pw@host:5432/db.
+    # Unset: the embedded SQLite file at BOT_DB_PATH (kept so existing deployments need no change).
+    # SecretStr: the URL may carry the database password.
+    bot_database_url: SecretStr | None = None
     bot_db_path: Path = Path("data/jpsim-bot.sqlite3")
     bot_timezone: str = "Asia/Tokyo"
     bot_default_locale: Locale = "zh-Hans"
@@ -41,6 +47,9 @@ class Settings(SiteSettings):  # BOT_USERNAME and BOT_WEB_BASE_URL come from Sit
     bot_webhook_listen: str = "127.0.0.1"
     bot_webhook_port: int = Field(default=8443, ge=1, le=65535)
     bot_webhook_secret: SecretStr | None = None
+    # GET /healthz and /metrics: on the webhook server in webhook mode; in polling mode on this port (at
+    # BOT_WEBHOOK_LISTEN's address) when set.
+    bot_metrics_port: int | None = Field(default=None, ge=1, le=65535)
     # Read by nothing yet: the /stats command of the next issue (13) is for these users only.
     bot_admin_ids: Annotated[list[int], NoDecode, BeforeValidator(_split_ids)] = Field(default_factory=list)
 
@@ -49,7 +58,7 @@ class Settings(SiteSettings):  # BOT_USERNAME and BOT_WEB_BASE_URL come from Sit
     def _blank_token_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("bot_webhook_url", "bot_webhook_secret", mode="before")
+    @field_validator("bot_webhook_url", "bot_webhook_secret", "bot_database_url", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
@@ -75,6 +84,13 @@ class Settings(SiteSettings):  # BOT_USERNAME and BOT_WEB_BASE_URL come from Sit
             raise ValueError("BOT_WEBHOOK_SECRET is required with BOT_WEBHOOK_URL")
         return self
 
+    @field_validator("bot_database_url")
+    @classmethod
+    def _known_database(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(DATABASE_SCHEMES):
+            raise ValueError("must start with sqlite:/// or postgresql:// (see the README's Configuration)")
+        return value
+
     @field_validator("telegram_api_base_url")
     @classmethod
     def _base_url_ends_with_bot(cls, value: str) -> str:
@@ -95,6 +111,16 @@ class Settings(SiteSettings):  # BOT_USERNAME and BOT_WEB_BASE_URL come from Sit
     @property
     def token(self) -> str | None:
         return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+
+    @property
+    def database_url(self) -> str:
+        if self.bot_database_url is not None:
+            return self.bot_database_url.get_secret_value()
+        return f"{SQLITE_SCHEME}{self.bot_db_path}"
+
+    @property
+    def uses_postgres(self) -> bool:
+        return not self.database_url.startswith(SQLITE_SCHEME)
 
     @property
     def webhook_secret(self) -> str | None:

@@ -10,7 +10,7 @@ import hmac
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -88,9 +88,10 @@ class _UpdateHandler(RequestHandler):
 
 
 class WebhookServer:
-    def __init__(self, bot: Bot, path: str, secret: str, deliver: Deliver) -> None:
+    def __init__(self, bot: Bot, path: str, secret: str, deliver: Deliver, *, routes: Sequence[Any] = ()) -> None:
+        """`routes`: more tornado rules served beside the webhook (GET /healthz and /metrics)."""
         route = "/" + re.escape(path.lstrip("/"))
-        app = Application([(route, _UpdateHandler, {"bot": bot, "secret": secret, "deliver": deliver})])
+        app = Application([(route, _UpdateHandler, {"bot": bot, "secret": secret, "deliver": deliver}), *routes])
         # The cap applies to every path and method, so no request can make tornado buffer a large body.
         self._server = HTTPServer(app, max_body_size=MAX_BODY)
 

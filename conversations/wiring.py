@@ -12,7 +12,7 @@ from typing import Any
 from telegram import Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, InlineQueryHandler, MessageHandler, filters
 
-from conversations import checklist, erase, picker, reminder_buttons, reminder_list, settings_menu, sharing
+from conversations import checklist, erase, picker, reminder_buttons, reminder_list, settings_menu, sharing, stats
 from conversations import handlers as h
 from conversations.callbacks import QUESTION_OF, Action, pattern
 from conversations.live import expired
@@ -97,6 +97,8 @@ def build_handlers() -> list[BaseHandler[Update, Any, Any]]:
             h.private_only,
         ),
         *(CommandHandler(name, callback, filters=PRIVATE) for name, callback in COMMANDS.items()),
+        # Not in COMMANDS: the menu Telegram shows everyone leaves out this operators' command.
+        CommandHandler("stats", stats.stats_command, filters=PRIVATE),
         InlineQueryHandler(sharing.inline_query),
         *(CallbackQueryHandler(callback, pattern=pattern(action)) for action, callback in BUTTONS.items()),
         # Malformed, forged or from an older format.

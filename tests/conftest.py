@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.settings import SQLITE_SCHEME
 from bot.standin import StandIn
 from content.loader import DATA_DIR
 from tests.harness import TOKEN
+from tests.postgres import fresh_database
 
 
 @pytest.fixture
@@ -35,3 +37,13 @@ async def standin() -> AsyncIterator[StandIn]:
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     return tmp_path / "bot.sqlite3"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database of each backend, as BOT_DATABASE_URL names it: every test that takes it runs twice."""
+    if request.param == "sqlite":
+        yield f"{SQLITE_SCHEME}{tmp_path / 'bot.sqlite3'}"
+    else:
+        async with fresh_database() as url:
+            yield url

@@ -20,6 +20,7 @@ ENV_NAMES = [
     "BOT_TIMEZONE",
     "BOT_DEFAULT_LOCALE",
     "BOT_ADMIN_IDS",
+    "BOT_DATABASE_URL",
 ]
 
 
@@ -59,12 +60,25 @@ def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
         ("BOT_TIMEZONE", "Mars/Olympus"),
         ("BOT_DEFAULT_LOCALE", "fr"),
         ("BOT_ADMIN_IDS", "alice"),
+        ("BOT_DATABASE_URL", "mysql://bot:pw@db/bot"),
     ],
 )
 def test_invalid_values_are_rejected(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError):
         Settings()
+
+
+def test_database_url_defaults_to_the_sqlite_file_at_bot_db_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().database_url == "sqlite:///data/jpsim-bot.sqlite3"
+    assert not Settings().uses_postgres
+    monkeypatch.setenv("BOT_DB_PATH", "/srv/bot/state.sqlite3")
+    assert Settings().database_url == "sqlite:////srv/bot/state.sqlite3"
+    monkeypatch.setenv("BOT_DATABASE_URL", "postgresql://bot:s3cret-pw@db:5432/bot")
+    s = Settings()
+    assert s.database_url == "postgresql://bot:s3cret-pw@db:5432/bot"  # BOT_DATABASE_URL wins
+    assert s.uses_postgres
+    assert "s3cret-pw" not in repr(s)
 
 
 def test_token_not_in_repr_or_validation_errors(monkeypatch: pytest.MonkeyPatch) -> None:

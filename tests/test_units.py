@@ -1,5 +1,5 @@
-"""The storage's unit of work: writes of one update commit together, reads outside a unit see committed data
-only, so the reminder dispatcher never sees a checklist half-replaced by a concurrent update."""
+"""The storage's unit of work seen from the bot: the reminder dispatcher never sees a checklist half-replaced
+by a concurrent update. (The units' own guarantees are in tests/test_storage_contract.py, for every backend.)"""
 
 from __future__ import annotations
 
@@ -7,13 +7,10 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from bot.clock import ManualClock
 from bot.reminders import dispatcher_of
 from bot.schedule import epoch
 from bot.standin import SimUser, StandIn
-from bot.storage import SqliteStorage
 from bot.storage.base import UserSettings
 from conversations.reminder_buttons import render_reminder
 from tests.harness import running_bot
@@ -22,45 +19,6 @@ NOON_JST = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 USER = 6001
 OLD = ("docomo:online:esim", ["settle_final_bill", "keep_cancellation_proof"])
 NEW = ("au:online:esim", ["au_unpaid", "settle_final_bill", "keep_cancellation_proof"])
-
-
-async def test_a_unit_commits_all_or_nothing(db: Path) -> None:
-    storage = SqliteStorage(db)
-    await storage.open()
-    try:
-        async with storage.unit(USER) as tx:
-            await tx.put_record({"view": "provider"})
-            await tx.make_checklist(*OLD)
-
-        async def failing_update() -> None:
-            async with storage.unit(USER) as tx:
-                await tx.put_record({"view": "steps"})
-                await tx.make_checklist(*NEW)
-                assert (await tx.checklist())[0] == NEW[0]  # a unit reads its own writes
-                raise RuntimeError("the handler failed")
-
-        with pytest.raises(RuntimeError):
-            await failing_update()
-        assert await storage.read_record(USER) == {"view": "provider"}
-        assert [i.item_id for i in (await storage.read_checklist(USER))[1]] == OLD[1]
-    finally:
-        await storage.close()
-
-
-async def test_reads_outside_a_unit_never_see_its_uncommitted_writes(db: Path) -> None:
-    storage = SqliteStorage(db)
-    await storage.open()
-    try:
-        async with storage.unit(USER) as tx:
-            await tx.make_checklist(*OLD)
-        async with storage.unit(USER) as tx:
-            await tx.make_checklist(*NEW)  # items deleted and inserted, not yet committed
-            key, items = await storage.read_checklist(USER)
-            assert (key, [i.item_id for i in items]) == (OLD[0], OLD[1])
-        key, items = await storage.read_checklist(USER)
-        assert (key, [i.item_id for i in items]) == (NEW[0], NEW[1])
-    finally:
-        await storage.close()
 
 
 async def test_reminder_dispatch_interleaved_with_checklist_changes(standin: StandIn, db: Path) -> None:

@@ -59,6 +59,18 @@ class Reminder:
     attempts: int
 
 
+@dataclass(frozen=True)
+class Stats:
+    """What /stats and /metrics show an operator, over every replica."""
+
+    active_users: int  # users with an update since `active_since`
+    top_procedures: list[tuple[str, int]]  # the procedures users' checklists belong to, most chosen first
+    reminders_sent: int  # still stored (an erased user's reminders are gone)
+    reminders_failed: int
+    reminders_pending: int
+    errors: int  # errors noted since `errors_since`
+
+
 class Unit(ABC):
     """One user's reads and writes for one update, committed together when the `unit()` block ends
     (rolled back if it raises). Reads see this unit's own writes."""
@@ -159,3 +171,26 @@ class Storage(ABC):
     @abstractmethod
     async def pause_user_reminders(self, user_id: int) -> None:
         """The user blocked the bot: their reminders wait until they write again."""
+
+    # -- operators: health, activity and errors, the figures of /stats --
+    @abstractmethod
+    async def ping(self) -> None:
+        """Raise unless the database answers (GET /healthz)."""
+
+    @abstractmethod
+    async def note_activity(self, user_id: int, now: int) -> None:
+        """The user sent an update at `now` (epoch seconds): one row per user, erased with their data."""
+
+    @abstractmethod
+    async def note_error(self, now: int) -> None:
+        """An update's handler failed at `now`; rows older than a week are dropped."""
+
+    @abstractmethod
+    async def stats(self, *, active_since: int, errors_since: int, top: int = 10) -> Stats: ...
+
+    # -- the bulk send budget, shared by every process on this database --
+    @abstractmethod
+    async def take_bulk_slot(self, now: float, rate: float, burst: int) -> float:
+        """A token bucket held in the database (refilled at `rate` per second, up to `burst`): 0.0 when the
+        caller may send one bulk message now (the token is taken), else the seconds to wait before asking
+        again. `now` is the caller's clock, in seconds."""

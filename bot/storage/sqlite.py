@@ -19,7 +19,8 @@ from typing import Any
 import aiosqlite
 
 from bot.exitcodes import ExitCode, FatalError
-from bot.storage.base import ChecklistItem, JsonDict, Reminder, Storage, Unit, UserSettings
+from bot.storage.base import ChecklistItem, JsonDict, Reminder, Stats, Storage, Unit, UserSettings
+from bot.storage.bucket import BULK_BUCKET, refill
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +86,24 @@ MIGRATIONS: Sequence[str] = (
     ALTER TABLE user_data RENAME TO flow_records;
     DROP TABLE conversations;
     """,
+    """
+    CREATE TABLE send_budget (
+        name TEXT PRIMARY KEY,
+        tokens REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE activity (
+        user_id INTEGER PRIMARY KEY,
+        last_seen INTEGER NOT NULL
+    );
+    CREATE INDEX activity_seen ON activity (last_seen);
+    CREATE TABLE error_log (at INTEGER NOT NULL);
+    CREATE INDEX error_log_at ON error_log (at);
+    """,
 )
 REMINDER_COLUMNS = "id, user_id, chat_id, kind, item_id, due_at, status, attempts"
-USER_TABLES = ("flow_records", "user_settings", "checklists", "checklist_items", "reminders")
+USER_TABLES = ("flow_records", "user_settings", "checklists", "checklist_items", "reminders", "activity")
+ERROR_LOG_KEEP = 7 * 24 * 3600  # seconds of error timestamps kept (/stats shows the last 24 hours)
 BUSY_TIMEOUT_MS = 10_000  # another process (a test, an operator's sqlite3) may hold the write lock briefly
 
 
@@ -159,6 +175,27 @@ async def _read_checklist(db: aiosqlite.Connection, user_id: int) -> tuple[str |
     ) as cur:
         items = [ChecklistItem(item_id, bool(done), bool(muted)) async for item_id, done, muted in cur]
     return (row[0] if row else None), items
+
+
+async def _stats(db: aiosqlite.Connection, active_since: int, errors_since: int, top: int) -> Stats:
+    async def one(sql: str, *args: Any) -> int:
+        async with db.execute(sql, args) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async with db.execute(
+        "SELECT procedure, count(*) FROM checklists GROUP BY procedure ORDER BY count(*) DESC, procedure LIMIT ?",
+        (top,),
+    ) as cur:
+        procedures = [(str(name), int(n)) async for name, n in cur]
+    return Stats(
+        active_users=await one("SELECT count(*) FROM activity WHERE last_seen >= ?", active_since),
+        top_procedures=procedures,
+        reminders_sent=await one("SELECT count(*) FROM reminders WHERE status = 'sent'"),
+        reminders_failed=await one("SELECT count(*) FROM reminders WHERE status = 'failed'"),
+        reminders_pending=await one("SELECT count(*) FROM reminders WHERE status IN ('pending', 'claimed')"),
+        errors=await one("SELECT count(*) FROM error_log WHERE at >= ?", errors_since),
+    )
 
 
 class SqliteUnit(Unit):
@@ -432,3 +469,45 @@ class SqliteStorage(Storage):
                 (user_id,),
             )
             await db.execute("UPDATE user_settings SET blocked = 1 WHERE user_id = ?", (user_id,))
+
+    async def take_bulk_slot(self, now: float, rate: float, burst: int) -> float:
+        # BEGIN IMMEDIATE holds SQLite's write lock: read, refill and write back as one step, for every
+        # process on this file.
+        async with self._transaction() as db:
+            async with db.execute("SELECT tokens, updated_at FROM send_budget WHERE name = ?", (BULK_BUCKET,)) as cur:
+                row = await cur.fetchone()
+            stored_tokens, updated_at = row if row else (float(burst), now)
+            tokens, wait, updated = refill(stored_tokens, updated_at, now, rate, burst)
+            await db.execute(
+                "INSERT INTO send_budget (name, tokens, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
+                (BULK_BUCKET, tokens, updated),
+            )
+        return wait
+
+    async def ping(self) -> None:
+        db = self._open(self._reader)
+        async with self._read_lock, db.execute("SELECT 1") as cur:
+            await cur.fetchone()
+
+    async def note_activity(self, user_id: int, now: int) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO activity (user_id, last_seen) VALUES (?, ?) "
+                "ON CONFLICT (user_id) DO UPDATE SET last_seen = MAX(last_seen, excluded.last_seen)",
+                (user_id, now),
+            )
+
+    async def note_error(self, now: int) -> None:
+        async with self._transaction() as db:
+            await db.execute("INSERT INTO error_log (at) VALUES (?)", (now,))
+            await db.execute("DELETE FROM error_log WHERE at < ?", (now - ERROR_LOG_KEEP,))
+
+    async def stats(self, *, active_since: int, errors_since: int, top: int = 10) -> Stats:
+        db = self._open(self._reader)
+        async with self._read_lock:
+            await db.execute("BEGIN")
+            try:
+                return await _stats(db, active_since, errors_since, top)
+            finally:
+                await db.execute("COMMIT")
