@@ -317,6 +317,19 @@ def test_items_carry_sources_and_reminders_only_where_useful() -> None:
             assert "keep_return_receipt" in proc.items_for({"sim": "physical"}), provider.id
 
 
+# Vietnamese groups thousands with a dot (3.300 yên) and keeps the comma for decimals; en, zh and ja use a comma.
+VI_COMMA_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
+
+
+def test_vietnamese_amounts_group_thousands_with_a_dot() -> None:
+    texts = [(f"items.{item_id}", item.detail) for item_id, item in _content().catalogue.items.items()]
+    texts += [(f"{provider.id}.{where}", text) for provider in _providers() for where, text, _ in _texts(provider)]
+    dotted = [where for where, text in texts if re.search(r"\d\.\d{3} yên", text["vi"])]
+    assert dotted, "no Vietnamese amount found: the pattern no longer matches the content"
+    commas = [(where, m) for where, text in texts for m in VI_COMMA_THOUSANDS.findall(text["vi"])]
+    assert not commas, commas
+
+
 # --- Issue 14: facts fixed against the third pass of the research sheet, pinned in every locale. ---
 
 
