@@ -24,6 +24,7 @@ from conversations.wiring import COMMANDS, build_handlers
 
 log = logging.getLogger(__name__)
 
+
 def command_language_codes(default_locale: str) -> dict[str, str]:
     """Locale -> the language code Telegram picks its command list by.
 

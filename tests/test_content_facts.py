@@ -518,7 +518,14 @@ def test_eight_day_cancellation_names_the_right_system() -> None:
     )
     _all(
         _step("sakura_mobile", "online", "initial_8day").text,
-        {"en": "¥3,300", "zh-Hans": "3,300", "ja": "3,300", "zh-Hant": "3,300 日圓", "vi": "3.300 yên", "ko": "3,300엔"},
+        {
+            "en": "¥3,300",
+            "zh-Hans": "3,300",
+            "ja": "3,300",
+            "zh-Hant": "3,300 日圓",
+            "vi": "3.300 yên",
+            "ko": "3,300엔",
+        },
     )
 
 
@@ -557,7 +564,14 @@ def test_new_leaver_items_are_sourced_and_phased() -> None:
         ),
         "line_transfer": (
             "before",
-            {"en": "password", "zh-Hans": "密码", "ja": "パスワード", "zh-Hant": "密碼", "vi": "mật khẩu", "ko": "비밀번호"},
+            {
+                "en": "password",
+                "zh-Hans": "密码",
+                "ja": "パスワード",
+                "zh-Hant": "密碼",
+                "vi": "mật khẩu",
+                "ko": "비밀번호",
+            },
         ),
         "sim_unlock": (
             "before",

@@ -373,7 +373,14 @@ def test_official_eight_day_pages_say_leaving_japan_is_no_reason(provider_id: st
 
 # ---- MNP予約番号: how to get it, and the 10-day rule ------------------------------------------------------------
 
-TEN_DAYS = {"en": "at least 10 days", "zh-Hans": "10 天", "ja": "10日", "zh-Hant": "10 天", "vi": "10 ngày", "ko": "10일"}
+TEN_DAYS = {
+    "en": "at least 10 days",
+    "zh-Hans": "10 天",
+    "ja": "10日",
+    "zh-Hant": "10 天",
+    "vi": "10 ngày",
+    "ko": "10일",
+}
 
 
 @pytest.mark.parametrize("provider_id", PROVIDERS)
@@ -432,4 +439,6 @@ def test_softbank_and_rakuten_say_how_the_last_bill_reaches_a_leaver(provider_id
     assert step.phase == "after"
     assert any(provider.sources[r].kind in {"official", "gov"} for r in step.sources)
     for locale in LOCALES:
-        assert re.search(r"bank account|银行账户|銀行口座|銀行帳戶|tài khoản ngân hàng|은행 계좌", step.text[locale]), locale
+        assert re.search(r"bank account|银行账户|銀行口座|銀行帳戶|tài khoản ngân hàng|은행 계좌", step.text[locale]), (
+            locale
+        )

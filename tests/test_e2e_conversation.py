@@ -261,4 +261,9 @@ async def test_commands_are_published_per_language(standin: StandIn, db: Path) -
         ]
         assert zh[0]["description"] == ui("cmd_start", "zh-Hans")
         assert ja[0]["description"] == ui("cmd_start", "ja")
+        # Two-letter codes only: Vietnamese and Korean have their own lists, "zh" stays Simplified Chinese.
+        for code in ("vi", "ko"):
+            published = standin.commands[("all_private_chats", code)]
+            assert [c["description"] for c in published] == [ui(f"cmd_{c['command']}", code) for c in zh]
+        assert {code for _scope, code in standin.commands} == {"", "zh", "en", "ja", "vi", "ko"}
         assert standin.commands[("all_private_chats", "")] == zh  # BOT_DEFAULT_LOCALE is zh-Hans
