@@ -54,7 +54,9 @@ def _asked_reminders(db: Path, user: int) -> list[tuple[object, ...]]:
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize(("code", "locale", "user_id"), [("zh-TW", "zh-Hant", 4101), ("vi", "vi", 4102), ("ko", "ko", 4103)])
+@pytest.mark.parametrize(
+    ("code", "locale", "user_id"), [("zh-TW", "zh-Hant", 4101), ("vi", "vi", 4102), ("ko", "ko", 4103)]
+)
 async def test_walk_remind_and_share_in_each_new_language(
     standin: StandIn, db: Path, code: str, locale: str, user_id: int
 ) -> None:
