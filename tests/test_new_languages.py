@@ -107,26 +107,3 @@ async def test_walk_remind_and_share_in_each_new_language(
         await chat.send("/language")
         assert chat.last["text"] == _ui("language_prompt", locale)
         assert chat.labels(chat.last) == [_ui("language_name", loc) for loc in LOCALES]
-
-
-@pytest.mark.asyncio
-@pytest.mark.parametrize(
-    ("text", "code", "locale", "provider"),
-    [
-        ("我想解約軟銀", "zh-TW", "zh-Hant", "softbank"),
-        ("樂天行動要怎麼解約？", "zh-hk", "zh-Hant", "rakuten"),
-        ("Mình muốn hủy SIM SoftBank", "vi", "vi", "softbank"),
-        ("소프트뱅크 해지하고 싶어요", "ko", "ko", "softbank"),
-        ("라쿠텐 모바일 해지", "ko", "ko", "rakuten"),
-    ],
-)
-async def test_typed_provider_names_in_the_new_languages(
-    standin: StandIn, db: Path, text: str, code: str, locale: str, provider: str
-) -> None:
-    async with running_bot(standin, db) as app:
-        chat = Chat(standin, app, SimUser(4110, language_code=code))
-        await chat.send(text)
-        name = shared_content().providers[provider].name[locale]
-        said = " ".join(str(m.get("text", "")) for m in standin.bot_messages(4110))
-        assert _ui("matched_provider", locale, provider=name) in said
-        assert _ui("ask_sim", locale, provider=name) in chat.screen["text"]
