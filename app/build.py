@@ -27,17 +27,26 @@ from conversations.wiring import COMMANDS, build_handlers
 
 log = logging.getLogger(__name__)
 
-# Telegram picks the command list by the user's client language code.
-LANGUAGE_CODES = {"zh-Hans": "zh", "en": "en", "ja": "ja"}
+
+def command_language_codes(default_locale: str) -> dict[str, str]:
+    """Locale -> the language code Telegram picks its command list by.
+
+    setMyCommands takes a two-letter ISO 639-1 code, so both Chinese scripts would be "zh": it carries
+    Simplified Chinese (most of the bot's users) unless the bot's default locale is Traditional Chinese.
+    """
+    chinese = "zh-Hant" if default_locale == "zh-Hant" else "zh-Hans"
+    return {locale: locale[:2] for locale in LOCALES if not locale.startswith("zh") or locale == chinese}
 
 
 async def _publish_commands(app: AppType) -> None:
     content: Content = app.bot_data[SERVICES_KEY].content
     default: str = app.bot_data[SERVICES_KEY].settings.bot_default_locale
     scope = BotCommandScopeAllPrivateChats()
+    codes = command_language_codes(default)
     for locale in LOCALES:
         commands = [BotCommand(c, content.text(f"cmd_{c}", locale)) for c in COMMANDS]
-        await app.bot.set_my_commands(commands, scope=scope, language_code=LANGUAGE_CODES[locale])
+        if locale in codes:
+            await app.bot.set_my_commands(commands, scope=scope, language_code=codes[locale])
         if locale == default:
             await app.bot.set_my_commands(commands, scope=scope)
 

@@ -54,7 +54,9 @@ def main(argv: list[str] | None = None, *, build: Builder) -> int:
         metavar="FACTOR",
         help="demo: time runs FACTOR times faster (default 600: ten minutes a second), so reminders show up",
     )
-    parser.add_argument("--lang", default="en", help="demo: the simulated user's Telegram language (en, zh-hans, ja)")
+    parser.add_argument(
+        "--lang", default="en", help="demo: the simulated user's Telegram language (en, zh-hans, zh-tw, ja, vi, ko)"
+    )
     args = parser.parse_args(argv)
 
     settings = _settings_or_exit()

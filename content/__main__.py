@@ -1,5 +1,5 @@
 """`python -m content check [--root DIR]`: validate every content file; print the coverage matrix, the
-uncertain-step count per provider and how far the draft locales are.
+uncertain-step count per provider and how far any locale being translated is.
 `python -m content site OUTDIR [--serve]`: render the static site from the same files (see README)."""
 
 from __future__ import annotations
@@ -23,9 +23,11 @@ def _check(content: Content) -> int:
     print("\nuncertain steps per provider (marked uncertain / all steps):")
     for provider_id, uncertain, total in uncertain_counts(content):
         print(f"  {provider_id:<18} {uncertain:>3} / {total}")
-    print("\nlocales being translated (texts that have it / all texts):")
-    for locale, have, total in translation_progress(content):
-        print(f"  {locale:<18} {have:>4} / {total}")
+    progress = translation_progress(content)
+    if progress:
+        print("\nlocales being translated (texts that have it / all texts):")
+        for locale, have, total in progress:
+            print(f"  {locale:<18} {have:>4} / {total}")
     procedures = sum(len(p.procedures) for p in content.providers.values())
     print(
         f"\ncontent check OK: {len(content.providers)} providers, {procedures} procedures, "

@@ -11,14 +11,21 @@ from content.schema import LOCALES
 LOCALE_KEY = "locale"
 
 
+# Telegram's language_code is an IETF tag (zh-hant, zh-TW, zh-Hant-HK, ...): script first, else region.
+TRADITIONAL_CHINESE = frozenset({"hant", "tw", "hk", "mo"})
+SAME_CODE = frozenset({"ja", "vi", "ko"})
+
+
 def locale_from_code(code: str | None, default: str) -> str:
     if not code:
         return default
-    code = code.lower()
-    if code.startswith("zh"):
-        return "zh-Hans"  # also zh-Hant until a Traditional Chinese locale exists
-    if code.startswith("ja"):
-        return "ja"
+    language, *subtags = code.lower().replace("_", "-").split("-")
+    if language == "zh":
+        if "hans" not in subtags and TRADITIONAL_CHINESE.intersection(subtags):
+            return "zh-Hant"
+        return "zh-Hans"
+    if language in SAME_CODE:
+        return language
     return "en"
 
 

@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
+import content.check
+import content.loader
+import content.schema
 from content import ContentError, coverage_matrix, load_content
 from content.__main__ import main as content_main
 from content.loader import DATA_DIR
@@ -38,7 +41,7 @@ def test_shipped_content_passes_and_prints_matrix(capsys: pytest.CaptureFixture[
 def test_reference_tree_passes(content_tree: Path) -> None:
     content = load_content(content_tree)
     matrix = coverage_matrix(content)
-    assert matrix.count("zh-Hans,en,ja") == 4  # docomo: 2 SIM types × online, shop
+    assert matrix.count("zh-Hans,en,ja,zh-Hant,vi,ko") == 4  # docomo: 2 SIM types × online, shop
 
 
 def _docomo(root: Path) -> Path:
@@ -256,40 +259,79 @@ def test_check_prints_uncertain_steps_per_provider(capsys: pytest.CaptureFixture
 
 def _progress(root: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, int]:
     assert content_main(["check", "--root", str(root)]) == 0
-    lines = capsys.readouterr().out.split("locales being translated")[1].splitlines()[1:4]
+    out = capsys.readouterr().out
+    if "locales being translated" not in out:
+        return {}
+    lines = out.split("locales being translated")[1].split("\n\n")[0].splitlines()[1:]
     return {line.split()[0]: int(line.split()[1]) for line in lines}
 
 
+@pytest.fixture
+def thai_in_translation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A next language ("th") being translated, as the draft-locale machinery is meant to hold it."""
+    for module in (content.schema, content.loader, content.check):
+        monkeypatch.setattr(module, "DRAFT_LOCALES", ("th",))
+
+
+def test_all_six_locales_are_required(content_tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _progress(content_tree, capsys) == {}  # nothing is being translated: no progress section
+    _edit(_docomo(content_tree), lambda d: [d["name"].pop(loc) for loc in ("zh-Hant", "vi", "ko")])
+    ui = content_tree / "ui" / "vi.yaml"
+    strings = yaml.safe_load(ui.read_text(encoding="utf-8"))
+    ui.write_text(yaml.safe_dump({k: v for k, v in strings.items() if k != "ask_sim"}), encoding="utf-8")
+    problems = _problems(content_tree)
+    assert "data/providers/docomo.yaml: name: missing translation(s): zh-Hant, vi, ko" in problems
+    assert "data/ui/vi.yaml: ask_sim: missing translation (vi)" in problems
+
+
+@pytest.mark.usefixtures("thai_in_translation")
 def test_draft_locale_is_optional_per_text_and_counted(content_tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _edit(_docomo(content_tree), lambda d: d["name"].pop("vi", None))
-    vi_ui = content_tree / "ui" / "vi.yaml"
-    strings = yaml.safe_load(vi_ui.read_text(encoding="utf-8")) if vi_ui.exists() else {}
-    vi_ui.write_text(yaml.safe_dump({k: v for k, v in strings.items() if k != "ask_sim"}), encoding="utf-8")
-    assert "vi" not in load_content(content_tree).ui["ask_sim"].locales()
-    before = _progress(content_tree, capsys)
-
-    _edit(_docomo(content_tree), lambda d: d["name"].update(vi="docomo (NTT)"))
-    vi_ui.write_text(yaml.safe_dump({**strings, "ask_sim": "Thẻ SIM vật lý hay eSIM?"}), encoding="utf-8")
+    th_ui = content_tree / "ui" / "th.yaml"
+    th_ui.write_text(yaml.safe_dump({"ask_sim": "ซิมการ์ดหรือ eSIM?"}, allow_unicode=True), encoding="utf-8")
     content = load_content(content_tree)
-    assert content.providers["docomo"].name["vi"] == "docomo (NTT)"
-    assert content.ui["ask_sim"]["vi"] == "Thẻ SIM vật lý hay eSIM?"
-    after = _progress(content_tree, capsys)
-    assert after == {**before, "vi": before["vi"] + 2}
+    assert "th" not in content.providers["docomo"].name.locales()
+    assert content.ui["ask_sim"]["th"] == "ซิมการ์ดหรือ eSIM?"
+    before = _progress(content_tree, capsys)
+    assert set(before) == {"th"}
+
+    _edit(_docomo(content_tree), lambda d: d["name"].update(th="docomo (NTT)"))
+    th_ui.write_text(
+        yaml.safe_dump({"ask_sim": "ซิมการ์ดหรือ eSIM?", "ask_provider": "ใช้ค่ายไหน?"}, allow_unicode=True),
+        encoding="utf-8",
+    )
+    content = load_content(content_tree)
+    assert content.providers["docomo"].name["th"] == "docomo (NTT)"
+    assert content.ui["ask_provider"]["th"] == "ใช้ค่ายไหน?"
+    assert "th" not in content.ui["help"].locales()
+    assert _progress(content_tree, capsys) == {"th": before["th"] + 2}
 
 
+@pytest.mark.usefixtures("thai_in_translation")
 def test_draft_translation_is_checked_like_the_others(content_tree: Path) -> None:
     def drifting_placeholder(d: Any) -> None:
         step = next(s for s in d["procedures"][0]["steps"] if "{link:" in s["text"]["en"])
-        step["text"]["ko"] = "링크 없이 번역한 단계"
+        step["text"]["th"] = "ขั้นตอนที่แปลโดยไม่มีลิงก์"
 
     _edit(_docomo(content_tree), drifting_placeholder)
-    (content_tree / "ui" / "ko.yaml").write_text("no_such_key: 없음\n", encoding="utf-8")
+    _edit(content_tree / "glossary.yaml", lambda d: d["terms"]["cancel"]["forbidden"].update(th=["ยกเลิก"]))
+    (content_tree / "ui" / "th.yaml").write_text("no_such_key: ไม่มี\n", encoding="utf-8")
     problems = _problems(content_tree)
-    assert any(".text.ko: placeholders differ from zh-Hans" in p for p in problems)
-    assert "data/ui/ko.yaml: no_such_key: no such message id" in problems
+    assert any(".text.th: placeholders differ from zh-Hans" in p for p in problems)
+    assert "data/ui/th.yaml: no_such_key: no such message id" in problems
+    assert not any("unknown locale" in p for p in problems)  # the glossary accepts rules for a draft locale
+
+
+def test_a_locale_neither_required_nor_being_translated_fails(content_tree: Path) -> None:
+    _edit(content_tree / "glossary.yaml", lambda d: d["terms"]["cancel"]["forbidden"].update(th=["ยกเลิก"]))
+    _edit(_docomo(content_tree), lambda d: d["name"].update(th="docomo"))
+    problems = " ".join(_problems(content_tree))
+    assert "unknown locale(s) th" in problems
+    assert "unknown locale 'th'" in problems
 
 
 def test_empty_or_unknown_locale_fails(content_tree: Path) -> None:
-    _edit(_docomo(content_tree), lambda d: d["procedures"][0]["title"].update({"zh-Hant": " ", "fr": "Résilier"}))
+    _edit(_docomo(content_tree), lambda d: d["procedures"][0]["title"].update({"fr": "Résilier"}))
+    _edit(_docomo(content_tree), lambda d: d["procedures"][0]["summary"].update({"zh-Hant": " "}))
     problems = " ".join(_problems(content_tree))
-    assert "unknown locale(s) fr" in problems
+    assert "procedures[0].title: unknown locale(s) fr" in problems
+    assert "procedures[0].summary: missing translation(s): zh-Hant" in problems

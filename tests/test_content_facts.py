@@ -81,6 +81,12 @@ NOT_CANCELLED: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "en": (re.compile(r"delet", re.IGNORECASE), re.compile(r"\bdoes not cancel\b", re.IGNORECASE)),
     "zh-Hans": (re.compile(r"删除"), re.compile(r"不会?(?:注销|解约)")),
     "ja": (re.compile(r"削除"), re.compile(r"解約(?:され|に|は).*?(?:ません|ない|なく|ならず)")),
+    "zh-Hant": (re.compile(r"刪除"), re.compile(r"不(?:會|等於)(?:解約|解除)")),
+    "vi": (
+        re.compile(r"xóa", re.IGNORECASE),
+        re.compile(r"không (?:bị hủy|hủy|phải là hủy|làm hợp đồng bị hủy)|hợp đồng không bị hủy"),
+    ),
+    "ko": (re.compile(r"삭제"), re.compile(r"해지되지(?:는)? 않")),
 }
 
 
@@ -120,6 +126,9 @@ NOTHING_TO_CANCEL: dict[str, re.Pattern[str]] = {
     "en": re.compile(r"nothing to cancel", re.IGNORECASE),
     "zh-Hans": re.compile(r"没有需要注销|不用注销|不需要注销"),
     "ja": re.compile(r"解約するものはありません|解約(?:は)?不要"),
+    "zh-Hant": re.compile(r"沒有需要解約|不用解約|不需要解約"),
+    "vi": re.compile(r"Không có gì phải hủy"),
+    "ko": re.compile(r"해지할 것이 없"),
 }
 PREPAID_ONLY = [p for p in _providers() if all(chans == ["none"] for chans in p.channels.values())]
 
@@ -199,8 +208,8 @@ def test_every_phone_placeholder_refers_to_a_sourced_phone(provider: Provider) -
                     assert match.group(2) in provider.phones, f"{provider.id}.{path} ({locale}): {match.group(0)}"
 
 
-OFFICIAL_MARK = re.compile(r"官方|official|公式", re.IGNORECASE)
-THIRD_PARTY_MARK = re.compile(r"第三方|third-party|第三者", re.IGNORECASE)
+OFFICIAL_MARK = re.compile(r"官方|official|公式|chính thức|공식", re.IGNORECASE)
+THIRD_PARTY_MARK = re.compile(r"第三方|third-party|第三者|bên thứ ba|제3자", re.IGNORECASE)
 
 
 @pytest.mark.parametrize("provider", _providers(), ids=lambda p: p.id)
@@ -228,6 +237,9 @@ DO_NOT_CANCEL: dict[str, re.Pattern[str]] = {
     "en": re.compile(r"\b(?:do not|don't) (?:cancel|terminate)\b", re.IGNORECASE),
     "zh-Hans": re.compile(r"不要(?:先)?(?:注销|解约)"),
     "ja": re.compile(r"解約しないで"),
+    "zh-Hant": re.compile(r"不要(?:先)?解約"),
+    "vi": re.compile(r"Đừng hủy"),
+    "ko": re.compile(r"해지하지 마세요"),
 }
 
 
@@ -282,6 +294,9 @@ def test_rakuten_last_month_is_billed_by_data_used_per_official_faq() -> None:
     assert re.search(r"data used", step.text["en"])
     assert "流量" in step.text["zh-Hans"]
     assert "データ量" in step.text["ja"]
+    assert "流量" in step.text["zh-Hant"]
+    assert "lượng data" in step.text["vi"]
+    assert "데이터양" in step.text["ko"]
     assert not re.search(r"\bin full\b|full month", step.text["en"], re.IGNORECASE)
 
 
@@ -293,7 +308,12 @@ def test_linemo_fee_is_only_for_cancelling_in_the_joining_month() -> None:
     assert "¥990" in step.text["en"]
     assert "加入当月" in step.text["zh-Hans"]
     assert "加入した月" in step.text["ja"]
-    for locale, year in (("en", r"\b(?:a|one|1) (?:whole )?year\b"), ("zh-Hans", r"一年|1 年"), ("ja", r"1年")):
+    assert "加入當月" in step.text["zh-Hant"]
+    assert "trong tháng đăng ký" in step.text["vi"]
+    assert "가입한 달" in step.text["ko"]
+    years = {"en": r"\b(?:a|one|1) (?:whole )?year\b", "zh-Hans": r"一年|1 年", "ja": r"1年"}
+    years.update({"zh-Hant": r"一年|1 年", "vi": r"\b(?:một|1) năm\b", "ko": r"1년|일 년"})
+    for locale, year in years.items():
         assert not re.search(year, step.text[locale]), (locale, step.text[locale])
 
 
@@ -317,6 +337,19 @@ def test_items_carry_sources_and_reminders_only_where_useful() -> None:
             assert "keep_return_receipt" in proc.items_for({"sim": "physical"}), provider.id
 
 
+# Vietnamese groups thousands with a dot (3.300 yên) and keeps the comma for decimals; en, zh and ja use a comma.
+VI_COMMA_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
+
+
+def test_vietnamese_amounts_group_thousands_with_a_dot() -> None:
+    texts = [(f"items.{item_id}", item.detail) for item_id, item in _content().catalogue.items.items()]
+    texts += [(f"{provider.id}.{where}", text) for provider in _providers() for where, text, _ in _texts(provider)]
+    dotted = [where for where, text in texts if re.search(r"\d\.\d{3} yên", text["vi"])]
+    assert dotted, "no Vietnamese amount found: the pattern no longer matches the content"
+    commas = [(where, m) for where, text in texts for m in VI_COMMA_THOUSANDS.findall(text["vi"])]
+    assert not commas, commas
+
+
 # --- Issue 14: facts fixed against the third pass of the research sheet, pinned in every locale. ---
 
 
@@ -333,14 +366,18 @@ def _all(text: Text, patterns: dict[str, str]) -> None:
 
 def test_carrier_mail_softbank_ymobile_portable_uq_not() -> None:
     detail = _content().catalogue.items["carrier_email"].detail
-    _all(detail, {"en": "メールアドレス持ち運び", "zh-Hans": "メールアドレス持ち運び", "ja": "メールアドレス持ち運び"})
+    _all(detail, dict.fromkeys(LOCALES, "メールアドレス持ち運び"))
     _all(detail, {"en": r"¥3,300 a year", "zh-Hans": r"每年 3,300 日元", "ja": r"年額3,300円"})
+    _all(detail, {"zh-Hant": r"每年 3,300 日圓", "vi": r"3\.300 yên/năm", "ko": r"연 3,300엔"})
     _all(
         detail,
         {
             "en": r"UQ mobile mail .*cannot be kept",
             "zh-Hans": r"UQ mobile 的邮箱.*不能保留",
             "ja": r"UQ mobileのメール.*持ち運べません",
+            "zh-Hant": r"UQ mobile 的信箱.*無法保留",
+            "vi": r"Email UQ mobile .*không giữ lại được",
+            "ko": r"UQ mobile 메일.*유지할 수 없어요",
         },
     )
     for locale in LOCALES:
@@ -355,18 +392,24 @@ def test_prepaid_travel_esim_is_not_told_it_has_a_contract() -> None:
     assert "delete_travel_esim" in items
     detail = _content().catalogue.items["delete_travel_esim"].detail
     _all(detail, {"en": "no contract", "zh-Hans": "没有合约", "ja": "契約がなく"})
-    for locale, continues in (("en", "charges continue"), ("zh-Hans", "扣费都会继续"), ("ja", "料金は続き")):
-        assert continues not in detail[locale]
+    _all(detail, {"zh-Hant": "沒有合約", "vi": "không có hợp đồng", "ko": "해지할 계약이 없"})
+    continues = {"en": "charges continue", "zh-Hans": "扣费都会继续", "ja": "料金は続き"}
+    continues.update({"zh-Hant": "扣款都會繼續", "vi": "cước vẫn tiếp tục", "ko": "요금은 계속"})
+    for locale, words in continues.items():
+        assert words not in detail[locale]
 
 
 def test_docomo_one_stop_means_a_carrier_outside_one_stop() -> None:
     for provider_id in ("docomo", "irumo", "ahamo"):
         text = _step(provider_id, "online", "mnp_onestop").text
         _all(text, {"en": r"not (?:part of|take part)", "zh-Hans": r"没有参加|未参加", "ja": r"対応していない"})
+        _all(text, {"zh-Hant": r"沒有參加|未參加", "vi": r"không tham gia", "ko": r"참여하지 않"})
         assert "with another carrier" not in text["en"]
         # The receiving side's 10-day rule, with the 15-day validity.
         _all(text, {"en": r"at least 10 days", "zh-Hans": r"至少 10 天", "ja": r"10日以上"})
+        _all(text, {"zh-Hant": r"至少還剩 10 天", "vi": r"ít nhất 10 ngày", "ko": r"10일 이상"})
         _all(text, {"en": r"15 days", "zh-Hans": r"15 天", "ja": r"15日間"})
+        _all(text, {"zh-Hant": r"共 15 天", "vi": r"15 ngày", "ko": r"15일"})
 
 
 def test_docomo_and_irumo_say_how_to_get_an_mnp_number() -> None:
@@ -383,8 +426,18 @@ SHOP_COUNTER = {  # the shop's counter and staff, not e.g. care-facility staff a
     "en": r"\bcounter\b|\bthe staff\b|shop staff",
     "zh-Hans": r"柜台|门店工作人员|店员|[请问]工作人员",
     "ja": r"店頭|(?:ショップ|店舗)の窓口|スタッフ",
+    "zh-Hant": r"櫃檯|門市人員|店員|[請問]工作人員",
+    "vi": r"quầy|nhân viên(?! (?:cơ sở|của cơ sở|tổng đài))",
+    "ko": r"매장 창구|(?<!시설 )직원",  # 창구 alone is also a phone line (전화 창구)
 }
-ON_SCREEN = {"en": r"on (?:the )?screen", "zh-Hans": r"画面|屏幕上|页面上", "ja": r"画面"}
+ON_SCREEN = {
+    "en": r"on (?:the )?screen",
+    "zh-Hans": r"画面|屏幕上|页面上",
+    "ja": r"画面",
+    "zh-Hant": r"畫面|螢幕上|頁面上",
+    "vi": r"trên màn hình",
+    "ko": r"화면",
+}
 
 
 def _shop_procedures() -> list[tuple[Provider, Procedure]]:
@@ -435,6 +488,7 @@ def test_docomo_final_bill_from_abroad_via_ntt_finance() -> None:
         assert card.when is not None
         assert card.when.stay == ["leaving"]
         _all(card.text, {"en": r"one to two months", "zh-Hans": r"一到两个月", "ja": r"1〜2か月"})
+        _all(card.text, {"zh-Hant": r"一到兩個月", "vi": r"1–2 tháng", "ko": r"1~2개월"})
         for proc in provider.procedures:
             for stay in ("leaving", "abroad"):
                 assert "last_bill" in [s.id for s in proc.steps_for({"sim": "esim", "goal": "cancel", "stay": stay})]
@@ -453,9 +507,26 @@ def test_eight_day_cancellation_names_the_right_system() -> None:
     # 確認措置 excludes personal reasons such as leaving Japan; 初期契約解除 still charges usage.
     _all(
         _step("docomo", "online", "eight_day").text,
-        {"en": r"leaving Japan do not count", "zh-Hans": r"要离开日本.*不算", "ja": r"出国する.*対象外"},
+        {
+            "en": r"leaving Japan do not count",
+            "zh-Hans": r"要离开日本.*不算",
+            "ja": r"出国する.*対象外",
+            "zh-Hant": r"要離開日本.*不算",
+            "vi": r"rời Nhật thì không được tính",
+            "ko": r"일본을 떠난다는 개인 사정은 해당되지 않아요",
+        },
     )
-    _all(_step("sakura_mobile", "online", "initial_8day").text, {"en": "¥3,300", "zh-Hans": "3,300", "ja": "3,300"})
+    _all(
+        _step("sakura_mobile", "online", "initial_8day").text,
+        {
+            "en": "¥3,300",
+            "zh-Hans": "3,300",
+            "ja": "3,300",
+            "zh-Hant": "3,300 日圓",
+            "vi": "3.300 yên",
+            "ko": "3,300엔",
+        },
+    )
 
 
 def test_docomo_family_online_checks_login_and_the_d_account_sms() -> None:
@@ -476,6 +547,9 @@ def test_docomo_family_online_checks_login_and_the_d_account_sms() -> None:
                 "en": r"d ACCOUNT \(dアカウント\).*SMS",
                 "zh-Hans": r"d账户（dアカウント）.*短信",
                 "ja": r"dアカウント.*SMS",
+                "zh-Hant": r"d帳號（dアカウント）.*簡訊",
+                "vi": r"tài khoản d \(dアカウント\).*SMS",
+                "ko": r"d계정\(dアカウント\).*문자",
             },
         )
 
@@ -483,10 +557,28 @@ def test_docomo_family_online_checks_login_and_the_d_account_sms() -> None:
 def test_new_leaver_items_are_sourced_and_phased() -> None:
     catalogue = _content().catalogue
     expected = {
-        "residence_card_airport": ("before", {"en": "residence card", "zh-Hans": "在留卡", "ja": "在留カード"}),
-        "line_transfer": ("before", {"en": "password", "zh-Hans": "密码", "ja": "パスワード"}),
-        "sim_unlock": ("before", {"en": "unlock", "zh-Hans": "解除 SIM 锁|SIM 锁", "ja": "SIMロック"}),
-        "bank_account_timing": ("after", {"en": "JASSO", "zh-Hans": "JASSO", "ja": "JASSO"}),
+        "residence_card_airport": (
+            "before",
+            {"en": "residence card", "zh-Hans": "在留卡", "ja": "在留カード", "zh-Hant": "在留卡", "vi": "thẻ cư trú"}
+            | {"ko": "재류카드"},
+        ),
+        "line_transfer": (
+            "before",
+            {
+                "en": "password",
+                "zh-Hans": "密码",
+                "ja": "パスワード",
+                "zh-Hant": "密碼",
+                "vi": "mật khẩu",
+                "ko": "비밀번호",
+            },
+        ),
+        "sim_unlock": (
+            "before",
+            {"en": "unlock", "zh-Hans": "解除 SIM 锁|SIM 锁", "ja": "SIMロック", "zh-Hant": "解鎖|SIM 鎖"}
+            | {"vi": "mở khóa", "ko": "SIM 잠금"},
+        ),
+        "bank_account_timing": ("after", dict.fromkeys(LOCALES, "JASSO")),
     }
     for item_id, (phase, patterns) in expected.items():
         item = catalogue.items[item_id]

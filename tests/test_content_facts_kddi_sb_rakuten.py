@@ -81,6 +81,9 @@ MY_SOFTBANK_MNP = {
     "en": ("My SoftBank", "*5533", "at least 10 days"),
     "zh-Hans": ("My SoftBank", "*5533", "至少还剩 10 天"),
     "ja": ("My SoftBank", "*5533", "残り10日以上"),
+    "zh-Hant": ("My SoftBank", "*5533", "至少還剩 10 天"),
+    "vi": ("My SoftBank", "*5533", "ít nhất 10 ngày"),
+    "ko": ("My SoftBank", "*5533", "10일 이상"),
 }
 
 
@@ -103,6 +106,9 @@ COUNTER = {
     "en": re.compile(r"\bcounter\b|(?<!facility )\bstaff\b", re.IGNORECASE),
     "zh-Hans": re.compile(r"柜台|(?<!机构)工作人员"),
     "ja": re.compile(r"受付で「|ショップの受付|スタッフ|店頭"),
+    "zh-Hant": re.compile(r"櫃檯|(?<!機構)工作人員|店員|門市人員"),
+    "vi": re.compile(r"quầy|nhân viên(?! (?:cơ sở|của cơ sở|tổng đài))", re.IGNORECASE),
+    "ko": re.compile(r"매장 창구|(?<!시설 )직원"),  # 창구 alone is also a phone line (전화 창구)
 }
 
 
@@ -120,9 +126,8 @@ def test_abroad_branch_never_sends_anyone_to_the_counter(pair: tuple[Provider, P
 def test_softbank_title_does_not_promise_a_shop_to_someone_abroad() -> None:
     proc = _provider("softbank").procedures[0]
     assert "Cancel at a SoftBank shop" not in proc.title["en"]
-    assert "My SoftBank" in proc.title["en"]
-    assert "My SoftBank" in proc.title["zh-Hans"]
-    assert "My SoftBank" in proc.title["ja"]
+    for locale in LOCALES:
+        assert "My SoftBank" in proc.title[locale], locale
 
 
 # ---- toll-free numbers and people abroad ----------------------------------------------------------------------
@@ -142,7 +147,22 @@ def test_abroad_branch_offers_no_toll_free_number(pair: tuple[Provider, Procedur
                 assert not {n for n in numbers if TOLL_FREE.match(n)}, (provider.id, step.id, locale, numbers)
 
 
-FROM_JAPAN_ONLY = {"en": "from Japan only", "zh-Hans": "只能在日本国内拨打", "ja": "日本国内からのみ"}
+FROM_JAPAN_ONLY = {
+    "en": "from Japan only",
+    "zh-Hans": "只能在日本国内拨打",
+    "ja": "日本国内からのみ",
+    "zh-Hant": "僅限日本國內撥打",
+    "vi": "chỉ gọi được trong Nhật",
+    "ko": "일본 국내에서만",
+}
+NOT_FROM_ABROAD = {
+    "en": "cannot be dialled from abroad",
+    "zh-Hans": "在国外打不通",
+    "ja": "海外からはつながらない",
+    "zh-Hant": "從國外打不通",
+    "vi": "không gọi được từ nước ngoài",
+    "ko": "해외에서는 걸 수 없어요",
+}
 
 
 def test_au_gives_its_from_abroad_number_and_labels_0120_lines_as_domestic() -> None:
@@ -158,10 +178,9 @@ def test_au_gives_its_from_abroad_number_and_labels_0120_lines_as_domestic() -> 
         leaving = _path(proc, "physical", "cancel", "leaving")
         # The 0120 lines go to people still in Japan, with the warning that they do not work from abroad.
         before = next(s for s in leaving if s.id == "leaving_before_departure")
-        assert "{phone:support_zh}" in before.text["zh-Hans"]
-        assert "cannot be dialled from abroad" in before.text["en"]
-        assert "海外からはつながらない" in before.text["ja"]
-        assert "在国外打不通" in before.text["zh-Hans"]
+        for locale in LOCALES:
+            assert "{phone:support_zh}" in before.text[locale], locale
+            assert NOT_FROM_ABROAD[locale] in before.text[locale], locale
 
 
 # ---- no screen in a shop ---------------------------------------------------------------------------------------
@@ -170,6 +189,9 @@ ON_SCREEN = {
     "en": re.compile(r"\bon screen\b", re.IGNORECASE),
     "zh-Hans": re.compile(r"画面|屏幕上的费用|页面上的费用"),
     "ja": re.compile(r"画面の料金|画面の表示"),
+    "zh-Hant": re.compile(r"畫面|螢幕上的費用|頁面上的費用"),
+    "vi": re.compile(r"trên màn hình", re.IGNORECASE),
+    "ko": re.compile(r"화면"),
 }
 
 
@@ -188,8 +210,11 @@ POST_BACK = {
     "en": re.compile(r"post(?:ed)? (?:it )?back", re.I),
     "zh-Hans": re.compile(r"寄回"),
     "ja": re.compile(r"返却|返送"),
+    "zh-Hant": re.compile(r"寄回|退還"),
+    "vi": re.compile(r"gửi trả|gửi lại", re.IGNORECASE),
+    "ko": re.compile(r"반납|반송"),
 }
-MONTH_END = {"en": "month-end", "zh-Hans": "月底", "ja": "月末"}
+MONTH_END = {"en": "month-end", "zh-Hans": "月底", "ja": "月末", "zh-Hant": "月底", "vi": "cuối tháng", "ko": "월말"}
 
 
 def test_iijmio_esim_is_offered_and_never_told_to_post_a_card_back() -> None:
@@ -219,6 +244,9 @@ LINEMO_SMS_CHAT = {
     "en": ("SMS", "chat support"),
     "zh-Hans": ("短信验证码", "聊天客服"),
     "ja": ("SMS", "チャットサポート"),
+    "zh-Hant": ("簡訊", "線上客服（聊天"),
+    "vi": ("SMS", "hỗ trợ qua chat"),
+    "ko": ("문자", "채팅 상담"),
 }
 
 
@@ -244,11 +272,21 @@ def test_rakuten_japanese_note_does_not_claim_official_guidance() -> None:
     assert "まとめサイト" in note["ja"]
     assert "aggregator" in note["en"]
     assert "汇总网站" in note["zh-Hans"]
+    assert "彙整網站" in note["zh-Hant"]
+    assert "trang tổng hợp" in note["vi"]
+    assert "정리 사이트" in note["ko"]
 
 
 # ---- mail ---------------------------------------------------------------------------------------------------------
 
-UQ_MAIL_GONE = {"en": "cannot be kept", "zh-Hans": "不能保留", "ja": "残せません"}
+UQ_MAIL_GONE = {
+    "en": "cannot be kept",
+    "zh-Hans": "不能保留",
+    "ja": "残せません",
+    "zh-Hant": "無法保留",
+    "vi": "không giữ lại được",
+    "ko": "남길 수 없어요",
+}
 
 
 def test_uq_mobile_tells_users_their_mail_cannot_be_kept() -> None:
@@ -270,7 +308,7 @@ def test_softbank_and_ymobile_offer_mail_portability(provider_id: str) -> None:
     assert any(provider.sources[r].kind == "news" for r in step.sources)
     for locale in LOCALES:
         assert "メールアドレス持ち運び" in step.text[locale]
-        assert "3,300" in step.text[locale]
+        assert ("3.300" if locale == "vi" else "3,300") in step.text[locale]  # vi groups thousands with a dot
 
 
 def test_au_mail_portability_is_taken_within_31_days_after() -> None:
@@ -301,7 +339,14 @@ def test_povo_180_day_rule_reaches_leavers_and_rests_on_news() -> None:
 # ---- 8-day cancellation -----------------------------------------------------------------------------------------
 
 EIGHT_DAY_IDS = {"eight_day", "initial_cancellation"}
-NOT_FOR_LEAVING = {"en": "leaving Japan is not", "zh-Hans": "“要离开日本”", "ja": "出国は理由"}
+NOT_FOR_LEAVING = {
+    "en": "leaving Japan is not",
+    "zh-Hans": "“要离开日本”",
+    "ja": "出国は理由",
+    "zh-Hant": "“要離開日本”",
+    "vi": "rời Nhật không phải là",
+    "ko": "출국은 사유가",
+}
 
 
 @pytest.mark.parametrize("provider_id", PROVIDERS)
@@ -328,7 +373,14 @@ def test_official_eight_day_pages_say_leaving_japan_is_no_reason(provider_id: st
 
 # ---- MNP予約番号: how to get it, and the 10-day rule ------------------------------------------------------------
 
-TEN_DAYS = {"en": "at least 10 days", "zh-Hans": "10 天", "ja": "10日"}
+TEN_DAYS = {
+    "en": "at least 10 days",
+    "zh-Hans": "10 天",
+    "ja": "10日",
+    "zh-Hant": "10 天",
+    "vi": "10 ngày",
+    "ko": "10일",
+}
 
 
 @pytest.mark.parametrize("provider_id", PROVIDERS)
@@ -364,6 +416,9 @@ AU_ROUTES = {
     "en": ("My au", "Seven-Eleven", "abroad"),
     "zh-Hans": ("My au", "7-Eleven", "国外"),
     "ja": ("My au", "セブン-イレブン", "海外"),
+    "zh-Hant": ("My au", "7-Eleven", "國外"),
+    "vi": ("My au", "7-Eleven", "nước ngoài"),
+    "ko": ("My au", "세븐일레븐", "해외"),
 }
 
 
@@ -384,4 +439,6 @@ def test_softbank_and_rakuten_say_how_the_last_bill_reaches_a_leaver(provider_id
     assert step.phase == "after"
     assert any(provider.sources[r].kind in {"official", "gov"} for r in step.sources)
     for locale in LOCALES:
-        assert re.search(r"bank account|银行账户|銀行口座", step.text[locale]), locale
+        assert re.search(r"bank account|银行账户|銀行口座|銀行帳戶|tài khoản ngân hàng|은행 계좌", step.text[locale]), (
+            locale
+        )

@@ -8,12 +8,14 @@ from pydantic import ValidationError
 from content import LOCALES, load_content
 from content.schema import Procedure, Text, When
 
-T = {"zh-Hans": "中", "en": "en", "ja": "日"}
+T = {"zh-Hans": "中", "en": "en", "ja": "日", "zh-Hant": "繁", "vi": "vi", "ko": "한"}
 
 
 def test_text_requires_every_locale() -> None:
     with pytest.raises(ValidationError, match="missing translation"):
         Text.model_validate({"zh-Hans": "中", "en": "en"})
+    with pytest.raises(ValidationError, match="missing translation"):
+        Text.model_validate({loc: T[loc] for loc in ("zh-Hans", "en", "ja")})  # the three first locales only
     with pytest.raises(ValidationError, match="missing translation"):
         Text.model_validate({**T, "ja": "   "})
     with pytest.raises(ValidationError, match="unknown locale"):

@@ -173,18 +173,23 @@ async def test_double_tap_is_not_an_error(standin: StandIn, db: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "locale", "provider", "question"),
+    ("text", "code", "locale", "provider", "question"),
     [
-        ("docomo esim", "en", "docomo", "ask_channel"),
-        ("我要注销软银", "zh-Hans", "softbank", "ask_sim"),
-        ("楽天モバイルを解約したい", "ja", "rakuten", "ask_sim"),
+        ("docomo esim", "en", "en", "docomo", "ask_channel"),
+        ("我要注销软银", "zh-Hans", "zh-Hans", "softbank", "ask_sim"),
+        ("楽天モバイルを解約したい", "ja", "ja", "rakuten", "ask_sim"),
+        ("我想解約軟銀", "zh-TW", "zh-Hant", "softbank", "ask_sim"),
+        ("樂天行動要怎麼解約？", "zh-hk", "zh-Hant", "rakuten", "ask_sim"),
+        ("Mình muốn hủy SIM SoftBank", "vi", "vi", "softbank", "ask_sim"),
+        ("소프트뱅크 해지하고 싶어요", "ko", "ko", "softbank", "ask_sim"),
+        ("라쿠텐 모바일 해지", "ko", "ko", "rakuten", "ask_sim"),
     ],
 )
 async def test_free_text_naming_a_provider_jumps_there(
-    standin: StandIn, db: Path, text: str, locale: str, provider: str, question: str
+    standin: StandIn, db: Path, text: str, code: str, locale: str, provider: str, question: str
 ) -> None:
     async with running_bot(standin, db) as app:
-        chat = Chat(standin, app, SimUser(1010, language_code=locale))
+        chat = Chat(standin, app, SimUser(1010, language_code=code))
         await chat.send(text)
         name = shared_content().providers[provider].name[locale]
         assert ui("matched_provider", locale, provider=name) in " ".join(
@@ -261,4 +266,9 @@ async def test_commands_are_published_per_language(standin: StandIn, db: Path) -
         ]
         assert zh[0]["description"] == ui("cmd_start", "zh-Hans")
         assert ja[0]["description"] == ui("cmd_start", "ja")
+        # Two-letter codes only: Vietnamese and Korean have their own lists, "zh" stays Simplified Chinese.
+        for code in ("vi", "ko"):
+            published = standin.commands[("all_private_chats", code)]
+            assert [c["description"] for c in published] == [ui(f"cmd_{c['command']}", code) for c in zh]
+        assert {code for _scope, code in standin.commands} == {"", "zh", "en", "ja", "vi", "ko"}
         assert standin.commands[("all_private_chats", "")] == zh  # BOT_DEFAULT_LOCALE is zh-Hans

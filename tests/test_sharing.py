@@ -12,6 +12,7 @@ from telegram.helpers import create_deep_linked_url
 from bot.standin import SimUser, StandIn
 from content import deeplinks
 from conversations import flow
+from conversations.locale import locale_from_code
 from tests.harness import Chat, running_bot, shared_content
 
 pytestmark = pytest.mark.asyncio
@@ -113,12 +114,17 @@ async def test_share_button_carries_the_procedure_and_summary_shows_the_link(sta
         ("楽天モバイル", "ja", {"rakuten-p-on", "rakuten-e-on"}),
         ("travel sim", "en", {"prepaid_data_sim-p-no", "prepaid_data_sim-e-no"}),
         ("旅游卡", "zh-CN", {"prepaid_data_sim-p-no", "prepaid_data_sim-e-no"}),
+        ("軟銀", "zh-TW", {"softbank-p-sh", "softbank-e-sh"}),
+        ("樂天", "zh-hk", {"rakuten-p-on", "rakuten-e-on"}),
+        ("소프트뱅크", "ko", {"softbank-p-sh", "softbank-e-sh"}),
+        ("라쿠텐", "ko", {"rakuten-p-on", "rakuten-e-on"}),
+        ("rakuten esim", "vi", {"rakuten-e-on"}),
     ],
 )
-async def test_inline_query_in_three_languages(
+async def test_inline_query_in_every_language(
     standin: StandIn, db: Path, query: str, language: str, expected: set[str]
 ) -> None:
-    locale = "zh-Hans" if language.startswith("zh") else language
+    locale = locale_from_code(language, "zh-Hans")
     async with running_bot(standin, db) as app:
         chat = Chat(standin, app, SimUser(3006, language_code=language))
         update_id, query_id = standin.push_inline_query(chat.user, query)
