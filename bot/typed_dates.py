@@ -106,24 +106,25 @@ def _dateparser(text: str, locale: str, local_now: datetime) -> Typed | None:
     return Typed(data.date_obj.date(), data.date_obj.time() if data.period == "time" else None)
 
 
-def parse(text: str, locale: str, now: datetime, tz: str, *, max_days: int = 366) -> Typed | Refusal:
-    """What the user typed, as a day (and time if given) in time zone `tz`; refused when unreadable, in the
-    past, or more than `max_days` ahead."""
+def read(text: str, locale: str, now: datetime, tz: str) -> Typed | None:
+    """What the user typed as a day (and time if given) in time zone `tz`, past or future; None if unreadable."""
     cleaned = unicodedata.normalize("NFKC", text).strip()
     if not cleaned or len(cleaned) > MAX_LENGTH:
-        return Refusal.UNREADABLE
+        return None
     local_now = now.astimezone(ZoneInfo(tz))
-    typed: Typed | None = None
     try:
-        if locale.startswith("zh"):
-            typed = _chinese(cleaned, locale, local_now)
-        if typed is None:
-            typed = _dateparser(_month_day_as_iso(cleaned, local_now.date()), locale, local_now)
+        typed = _chinese(cleaned, locale, local_now) if locale.startswith("zh") else None
+        return typed or _dateparser(_month_day_as_iso(cleaned, local_now.date()), locale, local_now)
     except (ValueError, OverflowError):  # 2月30日, 3月32日
-        return Refusal.UNREADABLE
+        return None
+
+
+def parse(text: str, locale: str, now: datetime, tz: str, *, max_days: int = 366) -> Typed | Refusal:
+    """`read`, refused when unreadable, in the past, or more than `max_days` ahead."""
+    typed = read(text, locale, now, tz)
     if typed is None:
         return Refusal.UNREADABLE
-    today = local_now.date()
+    today = now.astimezone(ZoneInfo(tz)).date()
     if typed.day < today or (typed.at is not None and typed.moment(tz, time()) <= now):
         return Refusal.PAST
     if typed.day > today + timedelta(days=max_days):

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from bot import schedule
 from bot.reminders import schedule_reminder
 from bot.storage.base import UserSettings
+from conversations import plan
 from conversations import reminder_views as rv
 from conversations.flow import base36
 from conversations.lasting import lasting_button, settings_of
@@ -82,9 +83,9 @@ def _month(arg: str, today: date) -> date | None:
 
 
 def _purpose_ok(turn: Turn, purpose: str) -> bool:
-    """r (a reminder date) belongs to a picker; d (the departure date) to /settings."""
+    """r (a reminder date) belongs to a picker; d (the departure date) to /settings, p to the plan."""
     token = turn.button.token
-    return (purpose == "r" and _picker(turn) is not None) or (purpose == "d" and not token)
+    return (purpose == "r" and _picker(turn) is not None) or (purpose in ("d", "p") and not token)
 
 
 @lasting_button
@@ -114,11 +115,13 @@ async def choose_day(turn: Turn) -> None:
     if day is None or day < today or _month(f"{day:%Y%m}", today) is None or not _purpose_ok(turn, purpose):
         turn.refuse()
         return
-    if purpose == "d":
-        settings.departure = day
-        await turn.tx.save_settings(settings)
+    if purpose in ("d", "p"):
+        await plan.set_departure(turn, settings, day)
         turn.answer("settings_saved")
-        turn.edit_tapped(rv.settings_screen(turn.content, turn.locale, settings))
+        if purpose == "d":
+            turn.edit_tapped(rv.settings_screen(turn.content, turn.locale, settings))
+        else:
+            await plan.show_plan(turn, settings, edit=True)
         return
     due = max(schedule.at_local(day, schedule.MORNING, settings), now)
     await _confirm(turn, settings, due, callback.token)
