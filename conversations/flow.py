@@ -35,6 +35,8 @@ from conversations.states import State
 # where they will be after it); a new flow forgets it.
 AWAITING_KEY, AWAITING_DEPARTURE, AWAITING_ABROAD = "awaiting", "departure", "abroad"
 FLOW_KEYS = ("sel", "asked", "view", "step", "done", AWAITING_KEY)
+# The reminder picker whose time may be typed, until it sets its reminder (kept across flows, like the picker).
+TYPED_TIME_KEY = "remind_typed"
 FLOW_NO = "flow"
 
 

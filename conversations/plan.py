@@ -42,10 +42,16 @@ def _today(turn: Turn, settings: UserSettings) -> date:
     return schedule.local_today(turn.services.clock.now(), settings)
 
 
+def _await(turn: Turn, what: str) -> None:
+    """Typed text answers this question now, not an older reminder picker."""
+    turn.record[AWAITING_KEY] = what
+    turn.record.pop(flow.TYPED_TIME_KEY, None)
+
+
 def ask_departure(turn: Turn, settings: UserSettings, *, edit: bool = False) -> None:
     """The departure question: a calendar from this month, a Skip button; typed dates are read meanwhile."""
     today = _today(turn, settings)
-    turn.record[AWAITING_KEY] = DEPARTURE
+    _await(turn, DEPARTURE)
     screen = rv.calendar_screen(turn.content, turn.locale, "p", today.replace(day=1), today)
     if edit:
         turn.edit_tapped(screen)
@@ -134,7 +140,7 @@ async def plan_button(turn: Turn) -> None:
             if plan is not None and settings.departure is not None:
                 turn.send_opened(pv.plan_screen(turn.content, turn.locale, settings, plan, _today(turn, settings)))
             else:
-                turn.record[AWAITING_KEY] = DEPARTURE
+                _await(turn, DEPARTURE)
                 today = _today(turn, settings)
                 turn.send_opened(rv.calendar_screen(turn.content, turn.locale, "p", today.replace(day=1), today))
     elif arg == "show":
@@ -142,7 +148,7 @@ async def plan_button(turn: Turn) -> None:
     elif arg == "dep":
         ask_departure(turn, settings, edit=True)
     elif arg == "tz" and settings.departure is not None:
-        turn.record[AWAITING_KEY] = ABROAD
+        _await(turn, ABROAD)
         turn.edit_tapped(pv.abroad_screen(turn.content, turn.locale, settings.departure))
     elif arg == "skip":
         turn.record.pop(AWAITING_KEY, None)

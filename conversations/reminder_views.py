@@ -92,7 +92,8 @@ def remind_picker(content: Content, locale: str, settings: UserSettings, now: da
         label = content.text(f"preset_{preset}", locale, date=date_label)
         rows.append([button(label, Action.PRESET, preset, picker)])
     rows.append([button(content.text("preset_cal", locale), Action.CALENDAR, "r", picker)])
-    return Screen(escape_ui(content, "remind_prompt", locale, tz=settings.timezone), InlineKeyboardMarkup(rows))
+    text = f"{escape_ui(content, 'remind_prompt', locale, tz=settings.timezone)}\n{escape_ui(content, 'remind_type_hint', locale)}"
+    return Screen(text, InlineKeyboardMarkup(rows))
 
 
 def calendar_screen(content: Content, locale: str, purpose: str, month: date, today: date, picker: str = "") -> Screen:

@@ -209,3 +209,44 @@ async def test_after_departure_reminders_follow_the_new_zone_and_its_quiet_hours
         report = await dispatcher_of(app).run()
         assert (report.sent, report.deferred) == (0, 1)
         assert dict(_pending(db, 3002))["2027-02-01"] == epoch(datetime(2027, 2, 1, 13, 0, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    ("language", "locale", "text", "when"),
+    [
+        ("en", "en", "tomorrow 8pm", "2026-12-02 20:00"),
+        ("zh-hans", "zh-Hans", "明天上午9点", "2026-12-02 09:00"),
+        ("ja", "ja", "3月15日 10時", "2027-03-15 10:00"),
+    ],
+)
+async def test_remind_me_reads_a_typed_time_and_shows_it(
+    standin: StandIn, db: Path, language: str, locale: str, text: str, when: str
+) -> None:
+    content = shared_content()
+    clock = ManualClock(NOON_JST)
+    async with running_bot(standin, db, clock=clock, bot_reminder_interval=QUIET_INTERVAL) as app:
+        chat = Chat(standin, app, SimUser(3003, language_code=language))
+        await _leaving_docomo_in(chat, locale)
+        await chat.click(content.text("btn_remind", locale))
+        assert content.text("remind_type_hint", locale) in chat.last["text"]
+        await chat.send("banana")
+        assert chat.last["text"] == content.text("date_unreadable", locale, text="banana")
+        await chat.send(text)
+        assert chat.last["text"] == content.text("remind_set", locale, when=when, tz="Asia/Tokyo")
+        with sqlite3.connect(db) as conn:
+            rows = conn.execute("SELECT kind FROM reminders WHERE user_id = 3003 AND kind = 'user'").fetchall()
+        assert rows == [("user",)]
+        # The picker has its reminder: the same text again is not read as a second one.
+        await chat.send(text)
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("SELECT COUNT(*) FROM reminders WHERE user_id = 3003 AND kind = 'user'").fetchone() == (
+                1,
+            )
+
+
+async def _leaving_docomo_in(chat: Chat, locale: str) -> None:
+    content = shared_content()
+    await chat.send("/start")
+    await chat.click(content.providers["docomo"].name[locale])
+    for key in ("sim_esim", "channel_online", "goal_cancel", "stay_leaving"):
+        await chat.click(content.text(key, locale))
