@@ -87,16 +87,18 @@ def plan_screen(content: Content, locale: str, settings: UserSettings, plan: Pla
     if len(text) > MAX_TEXT:
         text = text[: MAX_TEXT - 1] + "…"
     token = rv.checklist_token(plan.key)
+    flags = {i.item_id: i.done for i in plan.items}
+    in_order = [e.ref for e in plan.entries(content, settings.departure) if e.kind == "item"]  # by date
     rows: list[list[InlineKeyboardButton]] = [
         [
             button(
-                f"{CHECK_DONE if i.done else CHECK_OPEN} {rv.item_title(content, i.item_id, locale)}",
+                f"{CHECK_DONE if flags[ref] else CHECK_OPEN} {rv.item_title(content, ref, locale)}",
                 Action.PLAN_TICK,
-                f"{i.item_id}-{0 if i.done else 1}",
+                f"{ref}-{0 if flags[ref] else 1}",
                 token,
             )
         ]
-        for i in plan.items
+        for ref in in_order
     ]
     rows.append([button(content.text("btn_ics", locale), Action.PLAN_ICS)])
     rows.append(
