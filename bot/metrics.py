@@ -26,7 +26,9 @@ API_ERRORS = Counter(
     "Bot API requests that failed, by kind (bad_request, forbidden, flood, server, network, timeout, other)",
     ["kind"],
 )
-REMINDERS = Counter("jpsim_reminders_total", "Reminders handled by this replica, by outcome (sent, failed)", ["outcome"])
+REMINDERS = Counter(
+    "jpsim_reminders_total", "Reminders handled by this replica, by outcome (sent, failed)", ["outcome"]
+)
 REMINDERS_PENDING = Gauge("jpsim_reminders_pending", "Reminders waiting to be sent (from the database)")
 BUDGET_WAITS = Counter("jpsim_send_budget_waits_total", "Times a bulk send had to wait for the shared send budget")
 BUDGET_WAIT_SECONDS = Counter("jpsim_send_budget_wait_seconds_total", "Seconds bulk sends waited for the budget")

@@ -16,11 +16,28 @@ PRESETS = ("3h", "tm", "3d", "dep")
 SNOOZES = {"1h": timedelta(hours=1)}
 
 
+def zone_at(moment: datetime, settings: UserSettings) -> str:
+    """The user's time zone at `moment`: where they will be after the departure day once they said so, else
+    their time zone (the departure day itself still counts as in Japan: they leave during it)."""
+    if settings.abroad_timezone and settings.departure is not None:
+        home = moment.astimezone(ZoneInfo(settings.timezone)).date()
+        if home > settings.departure:
+            return settings.abroad_timezone
+    return settings.timezone
+
+
+def zone_on(day: date, settings: UserSettings) -> str:
+    """The user's time zone on a calendar day (see zone_at)."""
+    if settings.abroad_timezone and settings.departure is not None and day > settings.departure:
+        return settings.abroad_timezone
+    return settings.timezone
+
+
 def in_quiet_hours(moment: datetime, settings: UserSettings) -> bool:
     start, end = settings.quiet_start, settings.quiet_end
     if start == end:
         return False
-    hour = moment.astimezone(ZoneInfo(settings.timezone)).hour
+    hour = moment.astimezone(ZoneInfo(zone_at(moment, settings))).hour
     return start <= hour < end if start < end else hour >= start or hour < end
 
 
@@ -28,7 +45,7 @@ def after_quiet_hours(moment: datetime, settings: UserSettings) -> datetime:
     """The moment itself, or the end of the quiet hours it falls in (local time, DST-aware)."""
     if not in_quiet_hours(moment, settings):
         return moment
-    tz = ZoneInfo(settings.timezone)
+    tz = ZoneInfo(zone_at(moment, settings))
     local = moment.astimezone(tz)
     end_day = local.date() if local.hour < settings.quiet_end else local.date() + timedelta(days=1)
     return datetime.combine(end_day, time(settings.quiet_end), tzinfo=tz).astimezone(UTC)
@@ -36,6 +53,11 @@ def after_quiet_hours(moment: datetime, settings: UserSettings) -> datetime:
 
 def at_local(day: date, clock_time: time, settings: UserSettings) -> datetime:
     return datetime.combine(day, clock_time, tzinfo=ZoneInfo(settings.timezone)).astimezone(UTC)
+
+
+def plan_due(day: date, settings: UserSettings) -> datetime:
+    """A plan reminder: the morning of its day, in the zone the user is in that day."""
+    return datetime.combine(day, MORNING, tzinfo=ZoneInfo(zone_on(day, settings))).astimezone(UTC)
 
 
 def local_today(now: datetime, settings: UserSettings) -> date:

@@ -157,6 +157,7 @@ class StandIn:
         self.callback_answers: dict[str, JsonDict | None] = {}
         self.inline_answers: dict[str, JsonDict] = {}
         self.photos: dict[tuple[int, int], bytes] = {}
+        self.documents: dict[tuple[int, int], bytes] = {}
         self.blocked: set[int] = set()
         self.faults: list[Fault] = []
         self.webhook_url = ""
@@ -297,7 +298,7 @@ class StandIn:
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             raise ApiError(404, "Not Found: method not found")
-        if method == "sendPhoto":
+        if method in ("sendPhoto", "sendDocument"):
             return handler(params, files)
         result = handler(params)
         return await result if asyncio.iscoroutine(result) else result
@@ -464,6 +465,19 @@ class StandIn:
             message["caption"] = caption
         self.messages[(chat_id, message["message_id"])] = message
         self.photos[(chat_id, message["message_id"])] = files["photo"]
+        return message
+
+    def _m_sendDocument(self, params: JsonDict, files: dict[str, bytes]) -> JsonDict:
+        chat_id = self._known_chat(params)
+        if "document" not in files:
+            raise ApiError(400, "Bad Request: there is no document in the request")
+        caption = plain_text(str(params.get("caption") or ""), params.get("parse_mode"))
+        message = self._message(chat_id, None, params)
+        message["document"] = {"file_id": f"doc{message['message_id']}", "file_unique_id": "d"}
+        if caption:
+            message["caption"] = caption
+        self.messages[(chat_id, message["message_id"])] = message
+        self.documents[(chat_id, message["message_id"])] = files["document"]
         return message
 
     def record(self, call: Call) -> None:

@@ -307,8 +307,32 @@ def _provider_problems(provider: Provider, content: Content, file: str) -> Itera
     yield from _note_problems(provider, file)
 
 
+def _due_problems(content: Content) -> Iterator[Problem]:
+    """Timings that contradict the phase: preparing after leaving, or following up before the cancellation."""
+    cancel = content.catalogue.cancel_due.offset_from_departure(0)
+    if cancel > 0:
+        yield Problem(content.items_file, "cancel_due", "the cancellation must fall on or before the departure")
+    for item_id, item in content.catalogue.items.items():
+        offset = item.due.offset_from_departure(cancel)
+        if item.phase == "before" and offset > 0:
+            yield Problem(content.items_file, f"items.{item_id}.due", "a `before` item cannot fall after the departure")
+        if item.phase == "after" and offset < cancel:
+            yield Problem(
+                content.items_file, f"items.{item_id}.due", "an `after` item cannot fall before the cancellation"
+            )
+    for provider in content.providers.values():
+        for p_index, proc in enumerate(provider.procedures):
+            for s_index, step in enumerate(proc.steps):
+                if step.due is not None and step.phase != "cancel":
+                    path = f"procedures[{p_index}].steps[{s_index}].due"
+                    yield Problem(content.files[provider.id], path, "only a `cancel` step sets when the act is due")
+                elif step.due is not None and step.due.anchor == "after_cancel":
+                    path = f"procedures[{p_index}].steps[{s_index}].due"
+                    yield Problem(content.files[provider.id], path, "the cancellation cannot count from itself")
+
+
 def check_content(content: Content) -> list[Problem]:
-    problems: list[Problem] = []
+    problems: list[Problem] = list(_due_problems(content))
     items_file = content.items_file
     for item_id, item in content.catalogue.items.items():
         for ref in item.sources:

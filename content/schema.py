@@ -170,12 +170,59 @@ class When(Strict):
         return True
 
 
+DUE_DAYS_RE = re.compile(r"^(\d{1,3})d$")
+MAX_DUE_DAYS = 120
+# What a timing counts from: the departure date, or the day the line is cancelled (itself set by `cancel_due`).
+DueAnchor = Literal["before_departure", "on_departure", "after_departure", "after_cancel"]
+DUE_ANCHORS: tuple[DueAnchor, ...] = get_args(DueAnchor)
+
+
+def _days(value: Any) -> Any:
+    """`14d` (or a bare number of days) as an int."""
+    if isinstance(value, str) and (match := DUE_DAYS_RE.match(value.strip())):
+        return int(match.group(1))
+    return value
+
+
+Days = Annotated[int, BeforeValidator(_days), Field(ge=0, le=MAX_DUE_DAYS)]
+
+
+class Due(Strict):
+    """When something should be done, relative to the departure or to the cancellation: exactly one of
+    `before_departure: 14d`, `on_departure: 0d`, `after_departure: 7d`, `after_cancel: 45d`."""
+
+    before_departure: Days | None = None
+    on_departure: Days | None = None
+    after_departure: Days | None = None
+    after_cancel: Days | None = None
+
+    @model_validator(mode="after")
+    def _one_anchor(self) -> Due:
+        given = [a for a in DUE_ANCHORS if getattr(self, a) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of {', '.join(DUE_ANCHORS)} (e.g. before_departure: 14d)")
+        if self.on_departure not in (None, 0):
+            raise ValueError("on_departure takes 0d (use before_departure or after_departure for other days)")
+        return self
+
+    @property
+    def anchor(self) -> DueAnchor:
+        return next(a for a in DUE_ANCHORS if getattr(self, a) is not None)
+
+    def offset_from_departure(self, cancel: int) -> int:
+        """Days from the departure date (negative: before it), given the cancellation's own offset."""
+        days = int(getattr(self, self.anchor))
+        return {"before_departure": -days, "on_departure": 0, "after_departure": days}.get(self.anchor, cancel + days)
+
+
 class Step(Strict):
     id: Slug
     text: Text
     sources: SourceRefs
     when: When | None = None
     phase: Phase
+    # Only on cancel-phase steps: when the act itself is due (else the catalogue's `cancel_due`).
+    due: Due | None = None
     # The fact rests on weak or conflicting sources: the bot says so and links the official page.
     uncertain: bool = False
 
@@ -216,6 +263,10 @@ class Procedure(Strict):
 
     def items_for(self, answers: dict[str, str]) -> list[str]:
         return [i.id for i in self.items if i.when is None or i.when.matches(answers)]
+
+    def cancel_due(self, answers: dict[str, str], default: Due) -> Due:
+        """When the cancellation is due on this path: its first cancel step's own timing, else the default."""
+        return next((s.due for s in self.steps_for(answers) if s.phase == "cancel" and s.due), default)
 
 
 class Provider(Strict):
@@ -259,6 +310,8 @@ class Item(Strict):
     phase: Phase
     # An automatic follow-up reminder this many days after the procedure is chosen (None: only on request).
     follow_up_days: Annotated[int, Field(ge=1, le=90)] | None = None
+    # Where the item sits in the departure plan (/plan, its reminders and the calendar export).
+    due: Due
 
 
 class Term(Strict):
@@ -277,5 +330,8 @@ class Glossary(Strict):
 
 
 class ItemCatalogue(Strict):
+    # When the cancellation itself is due unless a procedure's cancel step says otherwise: a few days before
+    # leaving, while the line still receives SMS codes and the residence card is still in hand.
+    cancel_due: Due
     sources: dict[Slug, Source] = Field(min_length=1)
     items: dict[Slug, Item] = Field(min_length=1)

@@ -40,8 +40,8 @@ class Action(StrEnum):
     # buttons on long-lived messages (a reminder may be tapped days later): validated against the database
     TICK = "tk"  # on the /checklist message: <item_id>-<1|0>; token: the checklist's procedure
     PRESET = "rp"  # 3h | tm | 3d | dep; token: the picker's number
-    CALENDAR = "cal"  # show a month: <purpose r|d><yyyymm>; token: the picker's number (purpose r)
-    DAY = "day"  # pick a day: <purpose r|d><yyyymmdd>; token as CALENDAR
+    CALENDAR = "cal"  # show a month: <purpose r|d|p><yyyymm>; token: the picker's number (purpose r)
+    DAY = "day"  # pick a day: <purpose r|d|p><yyyymmdd>; token as CALENDAR
     REMINDER_DONE = "rd"  # <reminder id>-<item_id>
     SNOOZE = "sn"  # <reminder id>-<1h|tm>
     STOP = "st"  # <reminder id>[-<item_id>]
@@ -50,6 +50,10 @@ class Action(StrEnum):
     TIMEZONE = "tz"  # index into the time zone menu
     QUIET = "qh"  # <start>-<end>
     DELETE = "del"  # yes | no
+    PLAN = "pl"  # open | show | dep | tz | skip
+    PLAN_TICK = "pt"  # on the plan: <item_id>-<1|0>; token: the checklist's procedure
+    PLAN_ICS = "ics"  # send the plan as an .ics file
+    ABROAD = "ab"  # where the user will be after leaving: index into the time zone menu
 
 
 # The button that answers each question of the flow (flow.QUESTIONS, in order).

@@ -10,6 +10,7 @@ personal data:
   step   index of the step on screen; done: ids of the steps marked done
   flow   the flow's number: a new flow (/start, Start over, a deep link, a typed provider name, /quit) gets
          a new one, so every button of an earlier flow is stale
+  awaiting  what typed text answers: the departure date or the place after leaving (conversations/plan.py)
   (plus, kept by the handlers: screen, the live message's id; shown, a counter of flow screens shown;
   locale; picker, the reminder picker on offer)
 """
@@ -30,7 +31,12 @@ from content.selection import procedure_of as procedure_of
 from content.selection import provider_of as provider_of
 from conversations.states import State
 
-FLOW_KEYS = ("sel", "asked", "view", "step", "done")
+# awaiting: what typed text answers ("departure": the user is leaving and has not given the date; "abroad":
+# where they will be after it); a new flow forgets it.
+AWAITING_KEY, AWAITING_DEPARTURE, AWAITING_ABROAD = "awaiting", "departure", "abroad"
+FLOW_KEYS = ("sel", "asked", "view", "step", "done", AWAITING_KEY)
+# The reminder picker whose time may be typed, until it sets its reminder (kept across flows, like the picker).
+TYPED_TIME_KEY = "remind_typed"
 FLOW_NO = "flow"
 
 

@@ -9,7 +9,7 @@ from telegram import Update
 from bot.context import AppContext
 from content import deeplinks
 from content.schema import LOCALES
-from conversations import checklist, flow, sharing, views
+from conversations import checklist, flow, picker, plan, sharing, views
 from conversations.callbacks import QUESTION_OF, Action, Callback
 from conversations.lasting import lasting_button, settings_of
 from conversations.live import flow_button, has_flow, show_flow
@@ -80,6 +80,8 @@ async def choose(turn: Turn) -> None:
         flow.answer(turn.record, question, callback.arg)
         flow.advance(turn.content, turn.record)
         await _entered(turn)
+        if question == "stay" and callback.arg == "leaving":
+            await plan.ask_when_leaving(turn)
     await show_flow(turn)
 
 
@@ -183,6 +185,9 @@ async def free_text(turn: Turn) -> None:
         turn.say("too_long")
         return
     match = sharing.matcher(turn.context).match(text)
+    # An open picker asked last (opening the plan's questions closes its typing), so it reads the text first.
+    if match is None and (await picker.typed_time(turn, text) or await plan.typed(turn, text)):
+        return
     if match is None:
         turn.say("unknown_text")
         if has_flow(turn):

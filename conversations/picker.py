@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from bot import schedule
+from bot import schedule, typed_dates
 from bot.reminders import schedule_reminder
 from bot.storage.base import UserSettings
+from conversations import plan
 from conversations import reminder_views as rv
-from conversations.flow import base36
+from conversations.flow import TYPED_TIME_KEY, base36
 from conversations.lasting import lasting_button, settings_of
 from conversations.turn import Turn
 from conversations.views import notice
 
 USER = "user"
 PICKER_KEY = "picker"  # the number of the newest picker
+TYPED_KEY = TYPED_TIME_KEY
 
 
 @lasting_button
@@ -31,6 +33,7 @@ async def remind_me(turn: Turn) -> None:
         return  # a double tap: the picker is already there
     number = int(turn.record.get(PICKER_KEY, 0)) + 1
     turn.record[PICKER_KEY] = number
+    turn.record[TYPED_KEY] = number
     settings = await settings_of(turn)
     turn.send_opened(rv.remind_picker(turn.content, turn.locale, settings, turn.services.clock.now(), base36(number)))
 
@@ -48,6 +51,8 @@ def _picker(turn: Turn) -> str | None:
 
 async def _confirm(turn: Turn, settings: UserSettings, due: datetime, picker: str) -> None:
     key = f"u:{settings.user_id}:p{picker}"
+    if turn.record.get(TYPED_KEY) == int(picker, 36):
+        turn.record.pop(TYPED_KEY)  # this picker's reminder is set: typed text means something else again
     when = await schedule_reminder(turn.tx, settings, due, kind=USER, item_id=None, key=key)
     if when is None:
         turn.answer("remind_exists")  # a second tap on this picker: its reminder is already set
@@ -57,6 +62,25 @@ async def _confirm(turn: Turn, settings: UserSettings, due: datetime, picker: st
             turn.content, turn.locale, "remind_set", when=schedule.format_local(when, settings), tz=settings.timezone
         )
     )
+
+
+async def typed_time(turn: Turn, text: str) -> bool:
+    """A typed time ("tomorrow 8pm", "明天上午9点", "3月15日 10時") for the open picker; False when no picker
+    waits for one. The confirmation shows the time as read, in the user's zone, after quiet hours."""
+    number = turn.record.get(TYPED_KEY)
+    if not isinstance(number, int):
+        return False
+    settings = await settings_of(turn)
+    now = turn.services.clock.now()
+    result = typed_dates.parse(text, turn.locale, now, settings.timezone)
+    if isinstance(result, typed_dates.Refusal):
+        typed = typed_dates.read(text, turn.locale, now, settings.timezone)
+        values = {"date": typed.day.isoformat()} if typed else {"text": text[:40]}
+        turn.say(f"date_{result.value}", **values)
+        return True
+    due = max(result.moment(settings.timezone, schedule.MORNING), now)
+    await _confirm(turn, settings, due, base36(number))
+    return True
 
 
 @lasting_button
@@ -82,9 +106,9 @@ def _month(arg: str, today: date) -> date | None:
 
 
 def _purpose_ok(turn: Turn, purpose: str) -> bool:
-    """r (a reminder date) belongs to a picker; d (the departure date) to /settings."""
+    """r (a reminder date) belongs to a picker; d (the departure date) to /settings, p to the plan."""
     token = turn.button.token
-    return (purpose == "r" and _picker(turn) is not None) or (purpose == "d" and not token)
+    return (purpose == "r" and _picker(turn) is not None) or (purpose in ("d", "p") and not token)
 
 
 @lasting_button
@@ -114,11 +138,13 @@ async def choose_day(turn: Turn) -> None:
     if day is None or day < today or _month(f"{day:%Y%m}", today) is None or not _purpose_ok(turn, purpose):
         turn.refuse()
         return
-    if purpose == "d":
-        settings.departure = day
-        await turn.tx.save_settings(settings)
+    if purpose in ("d", "p"):
+        await plan.set_departure(turn, settings, day)
         turn.answer("settings_saved")
-        turn.edit_tapped(rv.settings_screen(turn.content, turn.locale, settings))
+        if purpose == "d":
+            turn.edit_tapped(rv.settings_screen(turn.content, turn.locale, settings))
+        else:
+            await plan.show_plan(turn, settings, edit=True)
         return
     due = max(schedule.at_local(day, schedule.MORNING, settings), now)
     await _confirm(turn, settings, due, callback.token)

@@ -3,24 +3,47 @@ so each button names its reminder and is checked against the user's rows."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
 from bot import schedule
 from bot.context import Services
 from bot.reminders import schedule_reminder
 from bot.screens import Screen
 from bot.storage.base import ChecklistItem, Reminder, UserSettings
 from content import Content
+from conversations import plan_views as pv
 from conversations import reminder_views as rv
 from conversations.checklist import item_title
 from conversations.lasting import lasting_button, settings_of
+from conversations.plan import PLAN
 from conversations.turn import Turn
 from conversations.views import notice
+
+
+def _plan_day(
+    content: Content, settings: UserSettings, reminder: Reminder, key: str | None, items: list[ChecklistItem]
+) -> set[str]:
+    """The open items the plan dates on a plan reminder's day (under the current departure date)."""
+    plan = pv.plan_of(content, key, items, {})
+    try:
+        day = date.fromisoformat(reminder.item_id or "")
+    except ValueError:
+        return set()
+    return pv.open_on(content, plan, settings.departure, day) if plan and settings.departure else set()
 
 
 def reminder_screen(
     content: Content, settings: UserSettings, reminder: Reminder, key: str | None, items: list[ChecklistItem]
 ) -> Screen | None:
-    """The still-open items (or the one item) a reminder is about; None when nothing is open."""
-    still_open = [i for i in rv.open_items(items) if reminder.item_id in (None, i.item_id)]
+    """The still-open items (or the one item, or a plan day's items) a reminder is about; None when nothing is
+    open."""
+    if reminder.kind == PLAN:
+        day_items = _plan_day(content, settings, reminder, key, items)
+        still_open = [i for i in rv.open_items(items) if i.item_id in day_items]
+        reminder = replace(reminder, item_id=None)  # its item_id is the day; Stop stops the plan's reminders
+    else:
+        still_open = [i for i in rv.open_items(items) if reminder.item_id in (None, i.item_id)]
     return rv.reminder_message(content, settings, reminder, key, still_open) if still_open else None
 
 

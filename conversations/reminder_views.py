@@ -92,11 +92,13 @@ def remind_picker(content: Content, locale: str, settings: UserSettings, now: da
         label = content.text(f"preset_{preset}", locale, date=date_label)
         rows.append([button(label, Action.PRESET, preset, picker)])
     rows.append([button(content.text("preset_cal", locale), Action.CALENDAR, "r", picker)])
-    return Screen(escape_ui(content, "remind_prompt", locale, tz=settings.timezone), InlineKeyboardMarkup(rows))
+    text = f"{escape_ui(content, 'remind_prompt', locale, tz=settings.timezone)}\n{escape_ui(content, 'remind_type_hint', locale)}"
+    return Screen(text, InlineKeyboardMarkup(rows))
 
 
 def calendar_screen(content: Content, locale: str, purpose: str, month: date, today: date, picker: str = "") -> Screen:
-    """A month of day buttons from today on; `purpose` is r (reminder date, for `picker`) or d (departure)."""
+    """A month of day buttons from today on; `purpose` is r (reminder date, for `picker`), d (departure, in
+    /settings) or p (departure, asked for the plan: skippable, and a typed date works too)."""
     rows: list[list[InlineKeyboardButton]] = []
     for week in calendar.Calendar().monthdatescalendar(month.year, month.month):
         row = []
@@ -117,7 +119,9 @@ def calendar_screen(content: Content, locale: str, purpose: str, month: date, to
         nav.append(button("▶", Action.CALENDAR, f"{purpose}{nxt:%Y%m}", picker))
     if nav:
         rows.append(nav)
-    key = "calendar_prompt" if purpose == "r" else "departure_prompt"
+    if purpose == "p":
+        rows.append([button(content.text("btn_skip", locale), Action.PLAN, "skip")])
+    key = {"r": "calendar_prompt", "d": "departure_prompt"}.get(purpose, "plan_ask_departure")
     return Screen(escape_ui(content, key, locale, month=f"{month:%Y-%m}"), InlineKeyboardMarkup(rows))
 
 
@@ -125,7 +129,7 @@ def reminder_message(
     content: Content, settings: UserSettings, reminder: Reminder, key: str | None, items: list[ChecklistItem]
 ) -> Screen:
     locale = settings.locale
-    title_key = "follow_up_title" if reminder.kind == "follow_up" else "reminder_title"
+    title_key = {"follow_up": "follow_up_title", "plan": "plan_reminder_title"}.get(reminder.kind, "reminder_title")
     lines = [f"<b>{escape_ui(content, title_key, locale, procedure=procedure_title(content, key, locale))}</b>"]
     rows: list[list[InlineKeyboardButton]] = []
     for item in items:

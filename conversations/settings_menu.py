@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import schedule
 from bot.storage.base import UserSettings
+from conversations import plan
 from conversations import reminder_views as rv
 from conversations.lasting import lasting_button, settings_of
 from conversations.turn import Turn, on_update
@@ -23,6 +24,7 @@ async def settings_menu(turn: Turn) -> None:
     if arg == "clear":
         settings.departure = None
         await turn.tx.save_settings(settings)
+        await plan.sync_reminders(turn, settings)
         arg = "menu"
     screens = {
         "tz": lambda: rv.timezone_screen(content, loc),

@@ -190,6 +190,8 @@ def step_screen(content: Content, ud: dict[str, Any], locale: str) -> Screen:
         [share_button(content, sel, locale), button(content.text("btn_checklist", locale), Action.CHECKLIST)],
         [button(content.text("btn_restart", locale), Action.RESTART)],
     ]
+    if ud.get(flow.AWAITING_KEY) == flow.AWAITING_DEPARTURE:  # leaving, date unknown: ask on every step
+        rows.insert(2, [button(content.text("btn_ask_departure", locale), Action.PLAN, "open")])
     return Screen("\n\n".join(parts), InlineKeyboardMarkup(rows))
 
 
@@ -238,7 +240,12 @@ def summary_screen(content: Content, ud: dict[str, Any], locale: str, ticked: se
         for i in items
     ]
     if any(i not in ticked for i in items):
-        rows.append([button(content.text("btn_remind", locale), Action.REMIND)])
+        rows.append(
+            [
+                button(content.text("btn_remind", locale), Action.REMIND),
+                button(content.text("btn_plan", locale), Action.PLAN, "open"),
+            ]
+        )
     rows.append([button(content.text("btn_back", locale), Action.GO_STEP, str(len(steps) - 1))])
     rows.append([share_button(content, sel, locale), button(content.text("btn_restart", locale), Action.RESTART)])
     return Screen(text, InlineKeyboardMarkup(rows))

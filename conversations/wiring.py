@@ -12,7 +12,7 @@ from typing import Any
 from telegram import Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, InlineQueryHandler, MessageHandler, filters
 
-from conversations import checklist, erase, picker, reminder_buttons, reminder_list, settings_menu, sharing, stats
+from conversations import checklist, erase, picker, plan, reminder_buttons, reminder_list, settings_menu, sharing, stats
 from conversations import handlers as h
 from conversations.callbacks import QUESTION_OF, Action, pattern
 from conversations.live import expired
@@ -50,6 +50,7 @@ async def _ignore(update: Update, context: Any) -> None:
 COMMANDS: dict[str, Any] = {
     "start": h.start,
     "checklist": checklist.checklist_command,
+    "plan": plan.plan_command,
     "reminders": reminder_list.reminders_command,
     "share": sharing.share_command,
     "settings": settings_menu.settings_command,
@@ -82,6 +83,10 @@ BUTTONS: dict[Action, Any] = {
     Action.TIMEZONE: settings_menu.choose_timezone,
     Action.QUIET: settings_menu.choose_quiet,
     Action.DELETE: erase.delete_confirmed,
+    Action.PLAN: plan.plan_button,
+    Action.PLAN_TICK: plan.plan_tick,
+    Action.PLAN_ICS: plan.send_calendar,
+    Action.ABROAD: plan.choose_abroad,
 }
 
 

@@ -256,6 +256,7 @@ async def test_commands_are_published_per_language(standin: StandIn, db: Path) -
         assert [c["command"] for c in zh] == [
             "start",
             "checklist",
+            "plan",
             "reminders",
             "share",
             "settings",

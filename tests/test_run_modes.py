@@ -39,6 +39,21 @@ async def test_demo_script_walks_to_the_summary_and_a_reminder_fires(tmp_path: P
     assert not (tmp_path / "data").exists()  # a replay uses a throw-away database
 
 
+async def test_demo_script_shows_the_dated_plan(tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "--script", str(ROOT / "tests/data/demo_plan.txt"),
+        cwd=tmp_path, env=clean_env(), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    output, _ = await asyncio.wait_for(process.communicate(), PROCESS_TIMEOUT)
+    transcript = output.decode()
+    assert process.returncode == 0, transcript
+    assert "(no button" not in transcript
+    assert transcript.count(ui("plan_title", date="")) >= 2  # after the typed date, and from /plan
+    assert ui("plan_departure_line") in transcript
+    items = shared_content().catalogue.items
+    assert f"☑ {items['backup_data'].title['en']}" in transcript  # ticked on the plan, in place
+
+
 async def test_no_token_interactive_demo_explains_and_quits_on_eof(tmp_path: Path) -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", cwd=tmp_path, env=clean_env(),

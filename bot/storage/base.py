@@ -38,6 +38,8 @@ class UserSettings:
     quiet_end: int = DEFAULT_QUIET[1]
     departure: date | None = None
     blocked: bool = False  # the user blocked the bot: reminders wait until they come back
+    # Where the user will be after the departure date (IANA name): reminders after it follow this zone.
+    abroad_timezone: str | None = None
 
 
 @dataclass(frozen=True)

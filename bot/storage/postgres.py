@@ -91,6 +91,10 @@ MIGRATIONS: Sequence[str] = (
     CREATE TABLE error_log (at BIGINT NOT NULL);
     CREATE INDEX error_log_at ON error_log (at);
     """,
+    # The departure plan: the time zone the user will be in after leaving (NULL: unknown, keep `timezone`).
+    """
+    ALTER TABLE user_settings ADD COLUMN abroad_timezone TEXT;
+    """,
 )
 REMINDER_COLUMNS = "id, user_id, chat_id, kind, item_id, due_at, status, attempts"
 USER_TABLES = ("flow_records", "user_settings", "checklist_items", "checklists", "reminders", "activity")
@@ -125,7 +129,7 @@ async def _read_record(conn: Conn, user_id: int) -> JsonDict:
 
 async def _read_settings(conn: Conn, user_id: int) -> UserSettings | None:
     cur = await conn.execute(
-        "SELECT user_id, chat_id, locale, timezone, quiet_start, quiet_end, departure, blocked "
+        "SELECT user_id, chat_id, locale, timezone, quiet_start, quiet_end, departure, blocked, abroad_timezone "
         "FROM user_settings WHERE user_id = %s",
         (user_id,),
     )
@@ -183,10 +187,10 @@ class PostgresUnit(Unit):
     async def save_settings(self, settings: UserSettings) -> None:
         await self.conn.execute(
             "INSERT INTO user_settings (user_id, chat_id, locale, timezone, quiet_start, quiet_end, departure, "
-            "blocked) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (user_id) DO UPDATE SET "
-            "chat_id = excluded.chat_id, locale = excluded.locale, timezone = excluded.timezone, "
+            "blocked, abroad_timezone) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (user_id) DO UPDATE "
+            "SET chat_id = excluded.chat_id, locale = excluded.locale, timezone = excluded.timezone, "
             "quiet_start = excluded.quiet_start, quiet_end = excluded.quiet_end, departure = excluded.departure, "
-            "blocked = excluded.blocked",
+            "blocked = excluded.blocked, abroad_timezone = excluded.abroad_timezone",
             (
                 self.user_id,
                 settings.chat_id,
@@ -196,6 +200,7 @@ class PostgresUnit(Unit):
                 settings.quiet_end,
                 settings.departure,
                 settings.blocked,
+                settings.abroad_timezone,
             ),
         )
 

@@ -100,6 +100,10 @@ MIGRATIONS: Sequence[str] = (
     CREATE TABLE error_log (at INTEGER NOT NULL);
     CREATE INDEX error_log_at ON error_log (at);
     """,
+    # The departure plan: the time zone the user will be in after leaving (NULL: unknown, keep `timezone`).
+    """
+    ALTER TABLE user_settings ADD COLUMN abroad_timezone TEXT;
+    """,
 )
 REMINDER_COLUMNS = "id, user_id, chat_id, kind, item_id, due_at, status, attempts"
 USER_TABLES = ("flow_records", "user_settings", "checklists", "checklist_items", "reminders", "activity")
@@ -156,7 +160,7 @@ async def _read_record(db: aiosqlite.Connection, user_id: int) -> JsonDict:
 
 async def _read_settings(db: aiosqlite.Connection, user_id: int) -> UserSettings | None:
     async with db.execute(
-        "SELECT user_id, chat_id, locale, timezone, quiet_start, quiet_end, departure, blocked "
+        "SELECT user_id, chat_id, locale, timezone, quiet_start, quiet_end, departure, blocked, abroad_timezone "
         "FROM user_settings WHERE user_id = ?",
         (user_id,),
     ) as cur:
@@ -164,7 +168,7 @@ async def _read_settings(db: aiosqlite.Connection, user_id: int) -> UserSettings
     if row is None:
         return None
     departure = date.fromisoformat(row[6]) if row[6] else None
-    return UserSettings(row[0], row[1], row[2], row[3], row[4], row[5], departure, bool(row[7]))
+    return UserSettings(row[0], row[1], row[2], row[3], row[4], row[5], departure, bool(row[7]), row[8])
 
 
 async def _read_checklist(db: aiosqlite.Connection, user_id: int) -> tuple[str | None, list[ChecklistItem]]:
@@ -223,10 +227,11 @@ class SqliteUnit(Unit):
 
     async def save_settings(self, settings: UserSettings) -> None:
         await self.db.execute(
-            "INSERT INTO user_settings (user_id, chat_id, locale, timezone, quiet_start, quiet_end, departure, blocked) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id, "
-            "locale = excluded.locale, timezone = excluded.timezone, quiet_start = excluded.quiet_start, "
-            "quiet_end = excluded.quiet_end, departure = excluded.departure, blocked = excluded.blocked",
+            "INSERT INTO user_settings (user_id, chat_id, locale, timezone, quiet_start, quiet_end, departure, blocked, "
+            "abroad_timezone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET "
+            "chat_id = excluded.chat_id, locale = excluded.locale, timezone = excluded.timezone, "
+            "quiet_start = excluded.quiet_start, quiet_end = excluded.quiet_end, departure = excluded.departure, "
+            "blocked = excluded.blocked, abroad_timezone = excluded.abroad_timezone",
             (
                 self.user_id,
                 settings.chat_id,
@@ -236,6 +241,7 @@ class SqliteUnit(Unit):
                 settings.quiet_end,
                 settings.departure.isoformat() if settings.departure else None,
                 int(settings.blocked),
+                settings.abroad_timezone,
             ),
         )
 
