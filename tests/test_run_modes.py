@@ -84,7 +84,9 @@ async def test_webhook_requires_the_secret_token(standin: StandIn, tmp_path: Pat
         await wait_until(lambda: standin.webhook_url == f"http://127.0.0.1:{port}/telegram/hook")
         url = f"http://127.0.0.1:{port}/telegram/hook"
         user = SimUser(4001, language_code="en")
-        async with httpx.AsyncClient() as client:
+        # No kept-alive connections: the server closes the connection of a refused request (it reads no body),
+        # and Telegram opens a new one per delivery anyway.
+        async with httpx.AsyncClient(limits=httpx.Limits(max_keepalive_connections=0)) as client:
             await wait_until(lambda: any(c.method == "setWebhook" for c in standin.calls))
             for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
                 update = {"update_id": 1, **standin.message_update(user, "/start")}
