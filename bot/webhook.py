@@ -37,11 +37,18 @@ class _UpdateHandler(RequestHandler):
         self._size = 0
         self._refused = False
 
-    def _refuse(self, status: HTTPStatus) -> None:
-        # Finishing before the body is read makes tornado close the connection instead of reading it.
+    def _refuse(self, status: HTTPStatus, *, drain: bool = False) -> None:
+        """Answer `status` and take nothing from the body. A body within the cap is drained (each chunk dropped
+        as it comes) so the client reads the answer; closing a socket with unread data resets it, and the client
+        may lose the status. Otherwise finishing now makes tornado close the connection without reading on."""
         self._refused = True
         self.set_status(status)
-        self.finish()
+        if not drain:
+            self.finish()
+
+    def _small_body(self) -> bool:
+        length = self.request.headers.get("Content-Length", "")
+        return length.isdigit() and int(length) <= MAX_BODY
 
     def prepare(self) -> None:
         if self.request.method != "POST":
@@ -49,7 +56,7 @@ class _UpdateHandler(RequestHandler):
             return
         given = self.request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, self._secret.encode()):
-            self._refuse(HTTPStatus.FORBIDDEN)
+            self._refuse(HTTPStatus.FORBIDDEN, drain=self._small_body())
             return
         length = self.request.headers.get("Content-Length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
@@ -67,6 +74,8 @@ class _UpdateHandler(RequestHandler):
 
     async def post(self) -> None:
         if self._refused:
+            if not self._finished:  # a drained refusal: the body is in, now answer
+                self.finish()
             return
         try:
             data = json.loads(b"".join(self._chunks))
