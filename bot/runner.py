@@ -3,6 +3,8 @@
 Both stop cleanly on SIGINT and SIGTERM: polling or the webhook server stops, in-flight updates finish (each
 has committed its unit of work), and post_shutdown closes the database. A fatal condition (the token rejected,
 the webhook refused, the database unusable, the Bot API unreachable at start) is logged as one line and ends the process with its exit code (bot/exitcodes.py), so a supervisor restarts it or stops trying.
+In both modes updates pass through the durable inbox (bot/inbox.py); what a killed process left there is
+handled first at the next start.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from urllib.parse import urlsplit
 from telegram import Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 
-from bot.context import AppContext, AppType, Builder
+from bot.context import SERVICES_KEY, AppContext, AppType, Builder, Services
 from bot.exitcodes import ExitCode, FatalError
+from bot.inbox import Inbox
 from bot.settings import Settings
 from bot.updates_request import UpdatesRequest
 from bot.webhook import WebhookServer
@@ -71,12 +74,12 @@ def startup_failure(error: Exception, settings: Settings) -> FatalError | None:
     return None
 
 
-async def _webhook(app: AppType, settings: Settings, stopper: Stopper) -> None:
+async def _webhook(app: AppType, settings: Settings, stopper: Stopper, inbox: Inbox) -> None:
     url = settings.bot_webhook_url
     secret = settings.webhook_secret
     assert url is not None  # webhook mode
     assert secret is not None  # Settings requires the secret with the URL
-    server = WebhookServer(app.bot, urlsplit(url).path, secret, app.update_queue.put)
+    server = WebhookServer(app.bot, urlsplit(url).path, secret, inbox.deliver_to(app))
     server.listen(settings.bot_webhook_listen, settings.bot_webhook_port)
     try:
         try:
@@ -105,7 +108,12 @@ async def serve(settings: Settings, content: Content, build: Builder) -> ExitCod
     loop = asyncio.get_running_loop()
     for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stopper.stop)
-    app = build(settings, content, get_updates_request=UpdatesRequest(stopper.token_rejected))
+    updates_request = UpdatesRequest(stopper.token_rejected)
+    app = build(settings, content, get_updates_request=updates_request)
+    services: Services = app.bot_data[SERVICES_KEY]
+    inbox = Inbox(services.storage, services.clock)
+    updates_request.keep = inbox.receive
+    inbox.attach(app)
 
     async def token_rejected_while_running(update: object, context: AppContext) -> None:
         # Sends fail with InvalidToken once the token is revoked (the only sign of it in webhook mode).
@@ -118,8 +126,9 @@ async def serve(settings: Settings, content: Content, build: Builder) -> ExitCod
             try:
                 if app.post_init is not None:
                     await app.post_init(app)
+                await inbox.replay(app)  # queued first: left from before, so older than anything fetched now
                 if settings.bot_webhook_url:
-                    await _webhook(app, settings, stopper)
+                    await _webhook(app, settings, stopper, inbox)
                 else:
                     await _polling(app, stopper)
             finally:
