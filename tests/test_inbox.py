@@ -12,6 +12,7 @@ never got an answer.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sqlite3
@@ -28,7 +29,7 @@ from bot.inbox import Inbox
 from bot.standin import SimUser, StandIn
 from bot.storage import SqliteStorage
 from bot.storage.base import Incoming
-from bot.updates_request import parseable
+from bot.updates_request import NO_UPDATES, UpdatesRequest, parseable
 from tests.harness import TOKEN
 from tests.processes import clean_env, free_port, wait_until
 
@@ -88,6 +89,15 @@ async def test_a_polled_batch_is_stored_and_copies_come_back_bare(tmp_path: Path
         assert [u["update_id"] for u in await storage.pending_updates()] == [5, 6, 7]
     finally:
         await storage.close()
+
+
+async def test_a_batch_that_cannot_be_stored_is_not_confirmed(tmp_path: Path) -> None:
+    storage = SqliteStorage(tmp_path / "bot.sqlite3")  # never opened: every write fails
+    request = UpdatesRequest()
+    request.keep = Inbox(storage, ManualClock(datetime(2026, 12, 1, tzinfo=UTC))).receive
+    batch = json.dumps({"ok": True, "result": [_message(8, 23)]}).encode()
+    # python-telegram-bot sees no updates, so its next getUpdates does not move the offset past this one.
+    assert await request._kept(batch) == NO_UPDATES
 
 
 # -- the backlog, killed --
