@@ -32,6 +32,7 @@ from bot.storage.base import Incoming
 from bot.updates_request import NO_UPDATES, UpdatesRequest, parseable
 from tests.harness import TOKEN
 from tests.processes import clean_env, free_port, wait_until
+from tests.test_erase_on_disk import on_disk
 
 pytestmark = pytest.mark.asyncio
 
@@ -50,11 +51,14 @@ def _message(update_id: int, user_id: int, text: str = "/start") -> dict[str, ob
     return {"update_id": update_id, "message": {"message_id": 1, "date": 0, "chat": chat, "from": sender, "text": text}}
 
 
+MARK = "/start the-words-of-user-11"
+
+
 async def test_storage_keeps_each_id_once_and_forgets_handled_content(tmp_path: Path) -> None:
     storage = SqliteStorage(tmp_path / "bot.sqlite3")
     await storage.open()
     try:
-        first = [Incoming(1, 11, _message(1, 11)), Incoming(2, 12, _message(2, 12))]
+        first = [Incoming(1, 11, _message(1, 11, MARK)), Incoming(2, 12, _message(2, 12))]
         assert await storage.keep_updates(first, now=1000) == {1, 2}
         assert await storage.keep_updates(
             [Incoming(2, 12, _message(2, 12)), Incoming(3, 11, _message(3, 11))], now=1001
@@ -69,10 +73,12 @@ async def test_storage_keeps_each_id_once_and_forgets_handled_content(tmp_path: 
         assert await storage.keep_updates([], now=1002 + 24 * 3600 + 1) == set()
         with sqlite3.connect(storage.path) as conn:
             assert [r[0] for r in conn.execute("SELECT update_id FROM inbox ORDER BY update_id")] == [1, 3]
-        # Erasing a user's data takes their updates waiting in the inbox with it.
+        # Erasing a user's data takes their updates waiting in the inbox with it, off the disk too.
+        assert MARK.encode() in on_disk(storage.path)
         async with storage.unit(11) as tx:
             await tx.erase()
         assert await storage.pending_updates() == []
+        assert MARK.encode() not in on_disk(storage.path)
     finally:
         await storage.close()
 
