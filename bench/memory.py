@@ -22,14 +22,16 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from telegram import Bot, Update
 
 from bench.common import machine
 from bench.standin_process import StandInProcess, standin_process
 from bot.settings import Settings
-from bot.standin import SimUser, StandIn
+from bot.standin import SimUser
 from content import load_content
 
 TOKEN = "6262:bench-memory"
@@ -45,10 +47,19 @@ def rss_mib(pid: int | str = "self") -> float:
     return int(line.split()[1]) / 1024
 
 
-def _updates(user_id: int, shaper: StandIn, bot: Bot) -> list[Update]:
-    user = SimUser(user_id, language_code="en")
-    texts = ("/start", "docomo")
-    return [Update.de_json({"update_id": n, **shaper.message_update(user, t)}, bot) for n, t in enumerate(texts, 1)]
+def _updates(user_id: int, bot: Bot) -> list[Update]:
+    """/start and a typed provider name, built here: StandIn.message_update would keep every message."""
+    sender = SimUser(user_id, language_code="en").as_json()
+    chat = {"id": user_id, "type": "private", "first_name": sender["first_name"]}
+    start = {"type": "bot_command", "offset": 0, "length": len("/start")}
+    messages: list[dict[str, Any]] = [{"text": "/start", "entities": [start]}, {"text": "docomo"}]
+    return [
+        Update.de_json(
+            {"update_id": n, "message": {"message_id": n, "date": int(time.time()), "chat": chat, "from": sender, **m}},
+            bot,
+        )
+        for n, m in enumerate(messages, 1)
+    ]
 
 
 async def _active_users(counts: list[int], standin: StandInProcess, workdir: Path) -> Path:
@@ -62,12 +73,10 @@ async def _active_users(counts: list[int], standin: StandInProcess, workdir: Pat
         bot_max_send_rate=1_000_000,  # the stand-in does not limit; the bench measures memory, not pacing
     )
     app = build_application(settings, load_content())
-    shaper = StandIn(TOKEN)  # only builds update payloads; never started
-    gate = asyncio.Semaphore(CONCURRENCY)
 
-    async def one_user(user_id: int) -> None:
-        async with gate:
-            for update in _updates(user_id, shaper, app.bot):
+    async def users(numbers: Iterator[int]) -> None:
+        for n in numbers:  # the workers share the iterator: CONCURRENCY users at a time
+            for update in _updates(FIRST_USER + n, app.bot):
                 await app.process_update(update)
 
     async with app:
@@ -76,7 +85,8 @@ async def _active_users(counts: list[int], standin: StandInProcess, workdir: Pat
         done = 0
         started = time.perf_counter()
         for target in [WARM_UP, *counts]:
-            await asyncio.gather(*(one_user(FIRST_USER + n) for n in range(done, target)))
+            numbers = iter(range(done, target))
+            await asyncio.gather(*(users(numbers) for _ in range(CONCURRENCY)))
             done = target
             label = "after warm-up" if target == WARM_UP else f"{target:,} users"
             print(
