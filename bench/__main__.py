@@ -10,6 +10,7 @@ import importlib
 import sys
 
 COMMANDS: dict[str, str] = {
+    "memory": "bench.memory",
     "persistence": "bench.persistence",
     "reminders": "bench.reminders",
     "site": "bench.site",

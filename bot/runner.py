@@ -3,6 +3,8 @@
 Both stop cleanly on SIGINT and SIGTERM: polling or the webhook server stops, in-flight updates finish (each
 has committed its unit of work), and post_shutdown closes the database. A fatal condition (the token rejected,
 the webhook refused, the database unusable, the Bot API unreachable at start) is logged as one line and ends the process with its exit code (bot/exitcodes.py), so a supervisor restarts it or stops trying.
+In both modes updates pass through the durable inbox (bot/inbox.py); what a killed process left there is
+handled first at the next start.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 
 from bot.context import SERVICES_KEY, AppContext, AppType, Builder, Services
 from bot.exitcodes import ExitCode, FatalError
+from bot.inbox import Inbox
 from bot.operators import Health, OperatorServer, operator_routes
 from bot.settings import Settings
 from bot.updates_request import UpdatesRequest
@@ -72,14 +75,14 @@ def startup_failure(error: Exception, settings: Settings) -> FatalError | None:
     return None
 
 
-async def _webhook(app: AppType, settings: Settings, stopper: Stopper, health: Health) -> None:
+async def _webhook(app: AppType, settings: Settings, stopper: Stopper, health: Health, inbox: Inbox) -> None:
     url = settings.bot_webhook_url
     secret = settings.webhook_secret
     assert url is not None  # webhook mode
     assert secret is not None  # Settings requires the secret with the URL
     clock = _services(app).clock
     routes = operator_routes(health, clock)
-    server = WebhookServer(app.bot, urlsplit(url).path, secret, app.update_queue.put, routes=routes)
+    server = WebhookServer(app.bot, urlsplit(url).path, secret, inbox.deliver_to(app), routes=routes)
     server.listen(settings.bot_webhook_listen, settings.bot_webhook_port)
     try:
         try:
@@ -127,7 +130,12 @@ async def serve(settings: Settings, content: Content, build: Builder) -> ExitCod
     loop = asyncio.get_running_loop()
     for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stopper.stop)
-    app = build(settings, content, get_updates_request=UpdatesRequest(stopper.token_rejected))
+    updates_request = UpdatesRequest(stopper.token_rejected)
+    app = build(settings, content, get_updates_request=updates_request)
+    services: Services = app.bot_data[SERVICES_KEY]
+    inbox = Inbox(services.storage, services.clock)
+    updates_request.keep = inbox.receive
+    inbox.attach(app)
 
     async def token_rejected_while_running(update: object, context: AppContext) -> None:
         # Sends fail with InvalidToken once the token is revoked (the only sign of it in webhook mode).
@@ -135,19 +143,20 @@ async def serve(settings: Settings, content: Content, build: Builder) -> ExitCod
             stopper.token_rejected()
 
     app.add_error_handler(token_rejected_while_running)
-    health = Health(_services(app).storage)
+    health = Health(services.storage)
     metrics_server = None
     if settings.bot_metrics_port is not None and not settings.bot_webhook_url:
         # Polling has no HTTP server of its own: /healthz and /metrics get one, answering 503 until started.
-        metrics_server = OperatorServer(health, _services(app).clock)
+        metrics_server = OperatorServer(health, services.clock)
         metrics_server.listen(settings.bot_webhook_listen, settings.bot_metrics_port)
     try:
         async with app:  # initialize: getMe, and the storage opens
             try:
                 if app.post_init is not None:
                     await app.post_init(app)
+                await inbox.replay(app)  # queued first: left from before, so older than anything fetched now
                 if settings.bot_webhook_url:
-                    await _webhook(app, settings, stopper, health)
+                    await _webhook(app, settings, stopper, health, inbox)
                 else:
                     await _polling(app, settings, stopper, health)
             finally:

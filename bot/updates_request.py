@@ -4,12 +4,16 @@ Two failures would otherwise leave a process that looks alive but serves nobody:
 - one update PTB cannot parse fails the whole getUpdates batch, so the offset never moves past it and
   polling retries it forever (a CRITICAL line each time, ~35 a second);
 - a 401 makes PTB's polling loop log "Invalid token. Aborting retry loop" and stop, while the process stays up.
+
+It is also where a batch enters the durable inbox (bot/inbox.py): stored before PTB sees it, so before the
+next getUpdates confirms it.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -20,6 +24,7 @@ log = logging.getLogger(__name__)
 JsonDict = dict[str, Any]
 REJECTED = (HTTPStatus.UNAUTHORIZED, HTTPStatus.NOT_FOUND)  # what PTB turns into InvalidToken
 NO_UPDATES = b'{"ok":true,"result":[]}'
+Keep = Callable[[list[JsonDict]], Awaitable[list[JsonDict] | None]]
 
 
 def parseable(raw: list[JsonDict]) -> list[JsonDict]:
@@ -44,6 +49,7 @@ class UpdatesRequest(HTTPXRequest):
     def __init__(self, on_invalid_token: Callable[[], None] | None = None) -> None:
         super().__init__(connection_pool_size=1)  # PTB's default for the getUpdates request
         self._on_invalid_token = on_invalid_token
+        self.keep: Keep | None = None  # the inbox's `receive`, once the storage exists
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         code, payload = await super().do_request(*args, **kwargs)
@@ -52,7 +58,20 @@ class UpdatesRequest(HTTPXRequest):
             # polling loop from logging a traceback of its own and giving up.
             self._on_invalid_token()
             return HTTPStatus.OK, NO_UPDATES
+        if code == HTTPStatus.OK and self.keep is not None:
+            return code, await self._kept(payload)
         return code, payload
+
+    async def _kept(self, payload: bytes) -> bytes:
+        data = self.parse_json_payload(payload)
+        batch = data.get("result")
+        if not isinstance(batch, list) or not batch:
+            return payload
+        assert self.keep is not None
+        kept = await self.keep(batch)
+        if kept is None:  # not stored: answer "no updates", so the offset does not confirm the batch
+            return NO_UPDATES
+        return json.dumps({**data, "result": kept}).encode()
 
     @staticmethod
     def parse_json_payload(payload: bytes) -> JsonDict:

@@ -1030,6 +1030,11 @@ def screens_of(standin: StandIn) -> list[dict[str, Any]]:
     return [m for m in standin.bot_messages(USER) if m.get("reply_markup")]
 
 
+def now_showing(standin: StandIn, message: dict[str, Any]) -> str:
+    """The text of this message now (after edits)."""
+    return str(standin.messages[(USER, message["message_id"])]["text"])
+
+
 async def tap(conv: Conversation, message: dict[str, Any], label: str) -> str | None:
     """Tap the button with this label on this message; returns the notice the bot answered with."""
     data = next((d for text, d in buttons(message) if label in text), None)
@@ -1087,8 +1092,9 @@ async def test_kill_right_after_a_send_keeps_every_screen_working(
     if kind == "start":
         await kill_after(conv, bot, new_screen, lambda: standin.push_message(conv.user, "/start"))
         menu = screens_of(standin)[0]
+        assert len(screens_of(standin)) <= 2  # the inbox handles /start again: its screen may come twice
         assert await tap(conv, menu, "NTT docomo") is None
-        assert ui("ask_sim") in str(screens_of(standin)[-1]["text"])
+        assert ui("ask_sim") in now_showing(standin, menu)
     elif kind == "typed name":
         await walk(conv, Move("start"))
         await kill_after(conv, bot, new_screen, lambda: standin.push_message(conv.user, "docomo"))
@@ -1099,8 +1105,9 @@ async def test_kill_right_after_a_send_keeps_every_screen_working(
     elif kind == "deep link":
         await kill_after(conv, bot, new_screen, lambda: standin.push_message(conv.user, "/start docomo-e-on-cl"))
         step = screens_of(standin)[0]
+        assert len(screens_of(standin)) <= 2  # as for /start
         assert await tap(conv, step, next_label) is None
-        assert "Step 2 of" in str(screens_of(standin)[-1]["text"])
+        assert "Step 2 of" in now_showing(standin, step)
     elif kind == "start over on an old message":
         standin.push_message(conv.user, "/start docomo-e-on-cl")
         await probe(standin)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.exitcodes import ExitCode, FatalError
-from bot.storage.base import Storage, UserSettings
+from bot.storage.base import Incoming, Storage, UserSettings
 from bot.storage.factory import storage_for
 from bot.storage.postgres import PostgresStorage
 from bot.storage.sqlite import SqliteStorage
@@ -300,3 +300,27 @@ async def test_stats_count_activity_procedures_reminders_and_errors(storage: Sto
     assert (await storage.stats(active_since=0, errors_since=0, top=1)).top_procedures == [(NEW[0], 2)]
     await storage.note_error(now=3000 + 8 * 24 * 3600)  # a week later: the old ones are dropped
     assert (await storage.stats(active_since=0, errors_since=0)).errors == 1
+
+
+def _update(update_id: int, user_id: int) -> Incoming:
+    return Incoming(
+        update_id, user_id, {"update_id": update_id, "message": {"from": {"id": user_id}, "text": "/start"}}
+    )
+
+
+async def test_the_inbox_keeps_each_update_once_and_forgets_handled_ones(storage: Storage) -> None:
+    assert await storage.keep_updates([_update(1, USER), _update(2, OTHER)], now=1000) == {1, 2}
+    # A re-sent copy (the same id, pending or handled) is not new.
+    assert await storage.keep_updates([_update(2, OTHER), _update(3, USER)], now=1001) == {3}
+    await storage.mark_handled(2, now=1002)
+    pending = await storage.pending_updates()
+    assert [u["update_id"] for u in pending] == [1, 3]
+    assert pending[0]["message"]["from"]["id"] == USER
+    assert await storage.keep_updates([_update(2, OTHER)], now=1003) == set()
+    # A day later the handled id is forgotten; the pending ones stay.
+    assert await storage.keep_updates([], now=1002 + 24 * 3600 + 1) == set()
+    assert await storage.keep_updates([_update(2, OTHER)], now=1002 + 24 * 3600 + 2) == {2}
+    # Erasing a user takes their waiting updates with them.
+    async with storage.unit(USER) as tx:
+        await tx.erase()
+    assert [u["update_id"] for u in await storage.pending_updates()] == [2]

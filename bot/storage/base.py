@@ -18,6 +18,7 @@ on a second connection; a PostgreSQL backend maps a unit onto a transaction that
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date
@@ -71,6 +72,15 @@ class Stats:
     reminders_failed: int
     reminders_pending: int
     errors: int  # errors noted since `errors_since`
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """An update for the inbox: its id, the user it is from (None: no user, e.g. a channel post) and its JSON."""
+
+    update_id: int
+    user_id: int | None
+    data: JsonDict
 
 
 class Unit(ABC):
@@ -134,7 +144,7 @@ class Unit(ABC):
     # -- privacy --
     @abstractmethod
     async def erase(self) -> None:
-        """Delete every row that belongs to this user."""
+        """Delete every row that belongs to this user, their updates in the inbox included."""
 
 
 class Storage(ABC):
@@ -196,3 +206,18 @@ class Storage(ABC):
         """A token bucket held in the database (refilled at `rate` per second, up to `burst`): 0.0 when the
         caller may send one bulk message now (the token is taken), else the seconds to wait before asking
         again. `now` is the caller's clock, in seconds."""
+
+    # -- the inbox: an update is stored before Telegram is told it arrived, and marked once it is handled --
+    @abstractmethod
+    async def keep_updates(self, updates: Sequence[Incoming], now: int) -> set[int]:
+        """Store, in one transaction, the updates whose id is not in the inbox yet (pending or handled), and
+        return their ids: those are new, the others were stored before. Drops handled ids older than a day."""
+
+    @abstractmethod
+    async def pending_updates(self) -> list[JsonDict]:
+        """The stored updates not handled yet, lowest update id first."""
+
+    @abstractmethod
+    async def mark_handled(self, update_id: int, now: int) -> None:
+        """The update has been handled: its content is deleted; its id stays for a day (Telegram sends an
+        unconfirmed update again within 24 hours), so a copy of it is known and not handled twice."""

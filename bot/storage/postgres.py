@@ -27,7 +27,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from bot.exitcodes import ExitCode, FatalError
-from bot.storage.base import ChecklistItem, JsonDict, Reminder, Stats, Storage, Unit, UserSettings
+from bot.storage.base import ChecklistItem, Incoming, JsonDict, Reminder, Stats, Storage, Unit, UserSettings
 from bot.storage.bucket import BULK_BUCKET, refill
 
 log = logging.getLogger(__name__)
@@ -95,9 +95,23 @@ MIGRATIONS: Sequence[str] = (
     """
     ALTER TABLE user_settings ADD COLUMN abroad_timezone TEXT;
     """,
+    # The durable inbox. data is NULL once handled; the row stays a day so a re-sent copy is known.
+    """
+    CREATE TABLE inbox (
+        update_id BIGINT PRIMARY KEY,
+        user_id BIGINT,
+        data JSONB,
+        received_at BIGINT NOT NULL,
+        handled_at BIGINT
+    );
+    CREATE INDEX inbox_pending ON inbox (update_id) WHERE handled_at IS NULL;
+    CREATE INDEX inbox_handled ON inbox (handled_at);
+    CREATE INDEX inbox_user ON inbox (user_id);
+    """,
 )
 REMINDER_COLUMNS = "id, user_id, chat_id, kind, item_id, due_at, status, attempts"
-USER_TABLES = ("flow_records", "user_settings", "checklist_items", "checklists", "reminders", "activity")
+USER_TABLES = ("flow_records", "user_settings", "checklist_items", "checklists", "reminders", "activity", "inbox")
+HANDLED_KEPT_SECONDS = 24 * 3600  # Telegram keeps an unconfirmed update for 24 hours
 ERROR_LOG_KEEP = 7 * 24 * 3600  # seconds of error timestamps kept (/stats shows the last 24 hours)
 # Advisory locks of two int4 keys live apart from the one-bigint keys the units lock (PostgreSQL keeps the two
 # key spaces separate), so this never collides with a user id.
@@ -453,4 +467,31 @@ class PostgresStorage(Storage):
                 reminders_failed=await one("SELECT count(*) FROM reminders WHERE status = 'failed'"),
                 reminders_pending=await one("SELECT count(*) FROM reminders WHERE status IN ('pending', 'claimed')"),
                 errors=await one("SELECT count(*) FROM error_log WHERE at >= %s", errors_since),
+            )
+
+    async def keep_updates(self, updates: Sequence[Incoming], now: int) -> set[int]:
+        fresh: set[int] = set()
+        async with self._transaction() as conn:
+            await conn.execute("DELETE FROM inbox WHERE handled_at < %s", (now - HANDLED_KEPT_SECONDS,))
+            for update in updates:
+                cur = await conn.execute(
+                    "INSERT INTO inbox (update_id, user_id, data, received_at) VALUES (%s, %s, %s, %s) "
+                    "ON CONFLICT DO NOTHING",
+                    (update.update_id, update.user_id, Jsonb(update.data), now),
+                )
+                if cur.rowcount:
+                    fresh.add(update.update_id)
+        return fresh
+
+    async def pending_updates(self) -> list[JsonDict]:
+        async with self._transaction() as conn:
+            cur = await conn.execute("SELECT data FROM inbox WHERE handled_at IS NULL ORDER BY update_id")
+            return [dict(data) for (data,) in await cur.fetchall()]
+
+    async def mark_handled(self, update_id: int, now: int) -> None:
+        async with self._transaction() as conn:
+            await conn.execute(
+                "UPDATE inbox SET data = NULL, user_id = NULL, handled_at = %s "
+                "WHERE update_id = %s AND handled_at IS NULL",
+                (now, update_id),
             )

@@ -19,7 +19,7 @@ from typing import Any
 import aiosqlite
 
 from bot.exitcodes import ExitCode, FatalError
-from bot.storage.base import ChecklistItem, JsonDict, Reminder, Stats, Storage, Unit, UserSettings
+from bot.storage.base import ChecklistItem, Incoming, JsonDict, Reminder, Stats, Storage, Unit, UserSettings
 from bot.storage.bucket import BULK_BUCKET, refill
 
 log = logging.getLogger(__name__)
@@ -104,10 +104,24 @@ MIGRATIONS: Sequence[str] = (
     """
     ALTER TABLE user_settings ADD COLUMN abroad_timezone TEXT;
     """,
+    # The durable inbox. data is NULL once handled; the row stays a day so a re-sent copy is known.
+    """
+    CREATE TABLE inbox (
+        update_id INTEGER PRIMARY KEY,
+        user_id INTEGER,
+        data TEXT,
+        received_at INTEGER NOT NULL,
+        handled_at INTEGER
+    );
+    CREATE INDEX inbox_pending ON inbox (update_id) WHERE handled_at IS NULL;
+    CREATE INDEX inbox_handled ON inbox (handled_at);
+    CREATE INDEX inbox_user ON inbox (user_id);
+    """,
 )
 REMINDER_COLUMNS = "id, user_id, chat_id, kind, item_id, due_at, status, attempts"
-USER_TABLES = ("flow_records", "user_settings", "checklists", "checklist_items", "reminders", "activity")
+USER_TABLES = ("flow_records", "user_settings", "checklists", "checklist_items", "reminders", "activity", "inbox")
 ERROR_LOG_KEEP = 7 * 24 * 3600  # seconds of error timestamps kept (/stats shows the last 24 hours)
+HANDLED_KEPT_SECONDS = 24 * 3600  # Telegram keeps an unconfirmed update for 24 hours
 BUSY_TIMEOUT_MS = 10_000  # another process (a test, an operator's sqlite3) may hold the write lock briefly
 
 
@@ -517,3 +531,31 @@ class SqliteStorage(Storage):
                 return await _stats(db, active_since, errors_since, top)
             finally:
                 await db.execute("COMMIT")
+
+    async def keep_updates(self, updates: Sequence[Incoming], now: int) -> set[int]:
+        fresh: set[int] = set()
+        async with self._transaction() as db:
+            await db.execute("DELETE FROM inbox WHERE handled_at < ?", (now - HANDLED_KEPT_SECONDS,))
+            for update in updates:
+                cur = await db.execute(
+                    "INSERT INTO inbox (update_id, user_id, data, received_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT DO NOTHING",
+                    (update.update_id, update.user_id, _encode(update.data), now),
+                )
+                if cur.rowcount:
+                    fresh.add(update.update_id)
+        return fresh
+
+    async def pending_updates(self) -> list[JsonDict]:
+        async with self._open(self._reader).execute(
+            "SELECT data FROM inbox WHERE handled_at IS NULL ORDER BY update_id"
+        ) as cur:
+            return [dict(json.loads(data)) async for (data,) in cur]
+
+    async def mark_handled(self, update_id: int, now: int) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE inbox SET data = NULL, user_id = NULL, handled_at = ? "
+                "WHERE update_id = ? AND handled_at IS NULL",
+                (now, update_id),
+            )
