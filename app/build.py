@@ -1,4 +1,4 @@
-"""Build the Application: rate limiter, defaults, the chat's handlers, the reminder dispatcher, hooks. No
+"""Build the Application: rate limiter, update processor, defaults, the chat's handlers, the reminder dispatcher, hooks. No
 python-telegram-bot persistence: each update reads and writes the user's rows in its own unit of work."""
 
 from __future__ import annotations
@@ -8,13 +8,16 @@ from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, CallbackContext, ContextTypes, Defaults
+from telegram.ext import Application, CallbackContext, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from app.errors import on_error
+from bot.budget import BulkBudget, PacedBudget
 from bot.clock import Clock, SystemClock
 from bot.context import SERVICES_KEY, AppContext, AppType, Services
+from bot.ordering import PerChatProcessor
 from bot.reminders import Dispatcher, dispatcher_of
+from bot.sending import ChatLimiter
 from bot.settings import Settings
 from bot.storage import SqliteStorage, Storage
 from bot.updates_request import UpdatesRequest
@@ -23,6 +26,7 @@ from conversations.reminder_buttons import render_reminder
 from conversations.wiring import COMMANDS, build_handlers
 
 log = logging.getLogger(__name__)
+BUDGET_KEY = "bulk_budget"
 
 # Telegram picks the command list by the user's client language code.
 LANGUAGE_CODES = {"zh-Hans": "zh", "en": "en", "ja": "ja"}
@@ -49,7 +53,8 @@ async def _post_init(app: AppType) -> None:
     services: Services = app.bot_data[SERVICES_KEY]
     await services.storage.open()
     await _publish_commands(app)
-    app.bot_data["dispatcher"] = Dispatcher(services, app.bot, render_reminder)
+    budget: BulkBudget = app.bot_data[BUDGET_KEY]
+    app.bot_data["dispatcher"] = Dispatcher(services, app.bot, render_reminder, budget)
     if app.job_queue is not None:
         # first=0: catch up on reminders that fell due while the bot was down, right at start.
         app.job_queue.run_repeating(
@@ -70,7 +75,9 @@ def build_application(
     clock: Clock | None = None,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
+    budget: BulkBudget | None = None,
 ) -> AppType:
+    """`budget` paces reminders (default: BOT_MAX_SEND_RATE in this process; a replica passes a shared one)."""
     if settings.token is None:
         raise ValueError("a bot token is needed to build the application")
     storage = storage or SqliteStorage(settings.bot_db_path)
@@ -80,11 +87,10 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.file_base_url)
         .context_types(ContextTypes(context=AppContext))
-        .rate_limiter(
-            # One request per 1/rate seconds, not `rate` per second: a bucket of `rate` would allow a burst of
-            # twice the limit in the first second.
-            AIORateLimiter(overall_max_rate=1, overall_time_period=1 / settings.bot_max_send_rate, max_retries=3)
-        )
+        # Replies: per-chat limits only (bot/sending.py); reminders also wait for the bulk budget.
+        .rate_limiter(ChatLimiter())
+        # Users in parallel, each user's and each chat's updates in order (bot/ordering.py).
+        .concurrent_updates(PerChatProcessor())
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
@@ -95,6 +101,7 @@ def build_application(
     builder = builder.get_updates_request(get_updates_request or UpdatesRequest())
     app: Any = builder.build()
     app.bot_data[SERVICES_KEY] = Services(settings, content, storage, clock or SystemClock())
+    app.bot_data[BUDGET_KEY] = budget or PacedBudget(settings.bot_max_send_rate)
     for handler in build_handlers():
         app.add_handler(handler)
     app.add_error_handler(on_error)

@@ -1,4 +1,4 @@
-"""Reminder dispatch at scale: N due reminders claimed and sent through python-telegram-bot (AIORateLimiter)
+"""Reminder dispatch at scale: N due reminders claimed and sent through python-telegram-bot (the bulk budget)
 to the local Bot API stand-in, over real HTTP. Reports claim throughput, dispatch throughput and the highest
 send rate seen in any one-second window against the configured limit.
 
@@ -24,6 +24,7 @@ from pydantic import SecretStr
 from app import build_application
 from bench.common import machine
 from bench.standin_process import standin_process
+from bot.budget import PacedBudget
 from bot.clock import ManualClock
 from bot.context import SERVICES_KEY
 from bot.reminders import CLAIM_TIMEOUT, Dispatcher
@@ -103,7 +104,7 @@ async def dispatch(db: Path, rate: float, base_url: str) -> tuple[int, float]:
     )
     app = build_application(settings, load_content(), clock=ManualClock(NOW))
     async with app:
-        dispatcher = Dispatcher(app.bot_data[SERVICES_KEY], app.bot, render_reminder)
+        dispatcher = Dispatcher(app.bot_data[SERVICES_KEY], app.bot, render_reminder, PacedBudget(rate))
         started = time.perf_counter()
         report = await dispatcher.run()
         elapsed = time.perf_counter() - started
