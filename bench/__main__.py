@@ -10,6 +10,8 @@ import importlib
 import sys
 
 COMMANDS: dict[str, str] = {
+    "flood": "bench.flood",
+    "mixed": "bench.mixed",
     "persistence": "bench.persistence",
     "reminders": "bench.reminders",
     "site": "bench.site",

@@ -9,6 +9,7 @@ getUpdates round trip, its handling and its rate limiter's waits).
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import sys
@@ -49,6 +50,7 @@ class Users:
 
     def __init__(self, standin: StandIn) -> None:
         self.standin = standin
+        logging.getLogger("tornado.access").setLevel(logging.ERROR)  # 429s are expected here, not news
         self.screens: dict[int, dict[str, Any]] = {}
         self.latencies: list[float] = []
         self._waiting: dict[int, asyncio.Future[float]] = {}
