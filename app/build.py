@@ -27,6 +27,7 @@ from conversations.wiring import COMMANDS, build_handlers
 
 log = logging.getLogger(__name__)
 BUDGET_KEY = "bulk_budget"
+CONNECTIONS = 16  # open Bot API requests at most (profiled: more only adds pool bookkeeping)
 
 # Telegram picks the command list by the user's client language code.
 LANGUAGE_CODES = {"zh-Hans": "zh", "en": "en", "ja": "ja"}
@@ -87,16 +88,17 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.file_base_url)
         .context_types(ContextTypes(context=AppContext))
-        # Replies: per-chat limits only (bot/sending.py); reminders also wait for the bulk budget.
-        .rate_limiter(ChatLimiter())
+        # Replies: per-chat limits only (bot/sending.py); reminders also wait for the bulk budget. Requests queue
+        # in the limiter's gate (interactive first), never in httpx's pool: the pool scans every connection it
+        # holds on each request, so PTB's default of 256 connections cost more CPU than the requests themselves.
+        .rate_limiter(ChatLimiter(slots=CONNECTIONS))
         # Users in parallel, each user's and each chat's updates in order (bot/ordering.py).
         .concurrent_updates(PerChatProcessor())
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
-    if request is not None:
-        builder = builder.request(request)
+    builder = builder.request(request) if request is not None else builder.connection_pool_size(CONNECTIONS)
     # Skips updates PTB cannot parse instead of retrying them forever (bot/updates_request.py).
     builder = builder.get_updates_request(get_updates_request or UpdatesRequest())
     app: Any = builder.build()
