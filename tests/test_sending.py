@@ -4,6 +4,7 @@ interactive sends ahead of bulk ones, and the stand-in's model of Telegram's flo
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +13,14 @@ from telegram import Update
 from telegram.error import RetryAfter
 from telegram.ext import ExtBot
 
-from bot.budget import Pace, PacedBudget
+from bot.budget import BulkBudget, Pace, PacedBudget
+from bot.clock import ManualClock
 from bot.ordering import PerChatProcessor
+from bot.reminders import dispatcher_of
 from bot.sending import BULK, ChatLimiter, PriorityGate
 from bot.standin import ApiError, Fault, SimUser, StandIn
 from tests.harness import TOKEN, Chat, buttons, running_bot
+from tests.test_reminders import NOON_JST, QUIET_INTERVAL, ask_reminder, walk_to_steps
 
 
 def test_pace_allows_a_burst_then_the_rate() -> None:
@@ -188,3 +192,27 @@ async def test_a_tap_answered_too_late_still_gets_its_screen(standin: StandIn, d
         query = await chat.click("NTT docomo")
         assert chat.screen["text"] != before
         assert query not in {c.params.get("callback_query_id") for c in standin.calls if c.ok}
+
+
+class CountingBudget:
+    """A bulk budget that lets everything through and counts: stands for any BulkBudget implementation."""
+
+    def __init__(self) -> None:
+        self.acquired = 0
+
+    async def acquire(self) -> None:
+        self.acquired += 1
+
+
+async def test_reminders_wait_for_the_injected_bulk_budget_and_replies_do_not(standin: StandIn, db: Path) -> None:
+    budget = CountingBudget()
+    typed: BulkBudget = budget
+    clock = ManualClock(NOON_JST)
+    async with running_bot(standin, db, clock=clock, budget=typed, bot_reminder_interval=QUIET_INTERVAL) as app:
+        chat = Chat(standin, app, SimUser(2101))
+        await walk_to_steps(chat)
+        await ask_reminder(chat, "preset_3h")
+        assert budget.acquired == 0  # every screen so far was a reply
+        clock.advance(timedelta(hours=3))
+        assert (await dispatcher_of(app).run()).sent == 1
+        assert budget.acquired == 1
