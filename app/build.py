@@ -1,4 +1,4 @@
-"""Build the Application: rate limiter, defaults, the chat's handlers, the reminder dispatcher, hooks. No
+"""Build the Application: rate limiter, update processor, defaults, the chat's handlers, the reminder dispatcher, hooks. No
 python-telegram-bot persistence: each update reads and writes the user's rows in its own unit of work."""
 
 from __future__ import annotations
@@ -8,16 +8,20 @@ from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, CallbackContext, ContextTypes, Defaults, TypeHandler
+from telegram.ext import Application, CallbackContext, ContextTypes, Defaults, TypeHandler
 from telegram.request import BaseRequest, HTTPXRequest
 
 from app.activity import ActivityNotes
 from app.errors import on_error
+from bot.budget import BulkBudget, PacedBudget
 from bot.clock import Clock, SystemClock
 from bot.context import SERVICES_KEY, AppContext, AppType, Services
 from bot.metrics import REMINDERS, MeteredApplication, MeteredRequest
+from bot.ordering import PerChatProcessor
 from bot.reminders import Dispatcher, dispatcher_of
+from bot.sending import ChatLimiter
 from bot.settings import Settings
+from bot.shared_budget import SharedBulkBudget
 from bot.storage import Storage
 from bot.storage.factory import storage_for
 from bot.updates_request import UpdatesRequest
@@ -26,6 +30,8 @@ from conversations.reminder_buttons import render_reminder
 from conversations.wiring import COMMANDS, build_handlers
 
 log = logging.getLogger(__name__)
+BUDGET_KEY = "bulk_budget"
+CONNECTIONS = 16  # open Bot API requests at most (profiled: more only adds pool bookkeeping)
 
 
 def command_language_codes(default_locale: str) -> dict[str, str]:
@@ -63,7 +69,8 @@ async def _post_init(app: AppType) -> None:
     services: Services = app.bot_data[SERVICES_KEY]
     await services.storage.open()
     await _publish_commands(app)
-    app.bot_data["dispatcher"] = Dispatcher(services, app.bot, render_reminder)
+    budget: BulkBudget = app.bot_data[BUDGET_KEY]
+    app.bot_data["dispatcher"] = Dispatcher(services, app.bot, render_reminder, budget)
     if app.job_queue is not None:
         # first=0: catch up on reminders that fell due while the bot was down, right at start.
         app.job_queue.run_repeating(
@@ -76,6 +83,14 @@ async def _post_shutdown(app: AppType) -> None:
     await services.storage.close()
 
 
+def _bulk_budget(settings: Settings, storage: Storage, clock: Clock | None) -> BulkBudget:
+    """Reminders' pace: on PostgreSQL every replica may dispatch, so they share one budget held in the
+    database (BOT_MAX_SEND_RATE in all, not per replica); one SQLite process paces itself in memory."""
+    if settings.uses_postgres:
+        return SharedBulkBudget(storage, settings.bot_max_send_rate, clock=clock)
+    return PacedBudget(settings.bot_max_send_rate)
+
+
 def build_application(
     settings: Settings,
     content: Content,
@@ -84,7 +99,9 @@ def build_application(
     clock: Clock | None = None,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
+    budget: BulkBudget | None = None,
 ) -> AppType:
+    """`budget` paces reminders (default: BOT_MAX_SEND_RATE in this process; a replica passes a shared one)."""
     if settings.token is None:
         raise ValueError("a bot token is needed to build the application")
     storage = storage or storage_for(settings.database_url)
@@ -95,17 +112,19 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.file_base_url)
         .context_types(ContextTypes(context=AppContext))
-        .rate_limiter(
-            # One request per 1/rate seconds, not `rate` per second: a bucket of `rate` would allow a burst of
-            # twice the limit in the first second.
-            AIORateLimiter(overall_max_rate=1, overall_time_period=1 / settings.bot_max_send_rate, max_retries=3)
-        )
+        # Replies: per-chat limits only (bot/sending.py); reminders also wait for the bulk budget. Requests queue
+        # in the limiter's gate (interactive first), never in httpx's pool: the pool scans every connection it
+        # holds on each request, so PTB's default of 256 connections cost more CPU than the requests themselves.
+        .rate_limiter(ChatLimiter(slots=CONNECTIONS))
+        # Users in parallel, each user's and each chat's updates in order (bot/ordering.py).
+        .concurrent_updates(PerChatProcessor())
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
-    # Every Bot API failure counted by kind for /metrics (PTB's own default: a pool of 256 connections).
-    builder = builder.request(MeteredRequest(request or HTTPXRequest(connection_pool_size=256)))
+    # Every Bot API failure counted by kind for /metrics; a small pool (profiled: more connections only add
+    # httpcore's bookkeeping, and requests queue in the limiter's priority gate instead).
+    builder = builder.request(MeteredRequest(request or HTTPXRequest(connection_pool_size=CONNECTIONS)))
     # Skips updates PTB cannot parse instead of retrying them forever (bot/updates_request.py).
     builder = builder.get_updates_request(get_updates_request or UpdatesRequest())
     app: Any = builder.build()
@@ -113,6 +132,7 @@ def build_application(
     # Ahead of the chat's handlers, and blocking: the note commits before the update's own unit (an erasure
     # then removes it too).
     app.add_handler(TypeHandler(Update, ActivityNotes()), group=-1)
+    app.bot_data[BUDGET_KEY] = budget or _bulk_budget(settings, storage, clock)
     for handler in build_handlers():
         app.add_handler(handler)
     app.add_error_handler(on_error)

@@ -11,6 +11,8 @@ import sys
 
 COMMANDS: dict[str, str] = {
     "memory": "bench.memory",
+    "flood": "bench.flood",
+    "mixed": "bench.mixed",
     "persistence": "bench.persistence",
     "reminders": "bench.reminders",
     "site": "bench.site",

@@ -1,4 +1,4 @@
-"""Reminder dispatch at scale: N due reminders claimed and sent through python-telegram-bot (AIORateLimiter)
+"""Reminder dispatch at scale: N due reminders claimed and sent through python-telegram-bot (the bulk budget)
 to the local Bot API stand-in, over real HTTP. Reports claim throughput, dispatch throughput and the highest
 send rate seen in any one-second window against the configured limit.
 
@@ -24,6 +24,7 @@ from pydantic import SecretStr
 from app import build_application
 from bench.common import machine
 from bench.standin_process import standin_process
+from bot.budget import PacedBudget
 from bot.clock import ManualClock
 from bot.context import SERVICES_KEY
 from bot.reminders import CLAIM_TIMEOUT, Dispatcher
@@ -38,27 +39,39 @@ NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # noon in Tokyo: outside the defa
 ITEMS = ("move_2fa_sms", "backup_data", "settle_final_bill")
 
 
-def populate(db: Path, reminders: int, users: int) -> None:
-    """Users with a checklist of open items, and their due reminders, written in one transaction."""
+def populate(
+    db: Path,
+    reminders: int,
+    users: int,
+    *,
+    first_user: int = 1,
+    quiet: tuple[int, int] = (22, 8),
+    due: int | None = None,
+) -> None:
+    """Users with a checklist of open items, and their due reminders, written in one transaction. Reminders fall
+    due over the hour before NOW, or all at `due` (epoch seconds) when given."""
     storage = SqliteStorage(db)
     asyncio.run(_migrate(storage))
-    due = epoch(NOW) - 60
+    ids = range(first_user, first_user + users)
     with sqlite3.connect(db) as conn:
         conn.executemany(
-            "INSERT INTO user_settings (user_id, chat_id, locale, timezone, quiet_start, quiet_end) VALUES (?, ?, ?, 'Asia/Tokyo', 22, 8)",
-            [(uid, uid, ("zh-Hans", "en", "ja")[uid % 3]) for uid in range(1, users + 1)],
+            "INSERT INTO user_settings (user_id, chat_id, locale, timezone, quiet_start, quiet_end) VALUES (?, ?, ?, 'Asia/Tokyo', ?, ?)",
+            [(uid, uid, ("zh-Hans", "en", "ja")[uid % 3], *quiet) for uid in ids],
         )
         conn.executemany(
             "INSERT INTO checklists (user_id, procedure) VALUES (?, 'docomo:online:esim')",
-            [(uid,) for uid in range(1, users + 1)],
+            [(uid,) for uid in ids],
         )
         conn.executemany(
             "INSERT INTO checklist_items (user_id, item_id, position) VALUES (?, ?, ?)",
-            [(uid, item, pos) for uid in range(1, users + 1) for pos, item in enumerate(ITEMS)],
+            [(uid, item, pos) for uid in ids for pos, item in enumerate(ITEMS)],
         )
         conn.executemany(
             "INSERT INTO reminders (user_id, chat_id, kind, item_id, due_at, key) VALUES (?, ?, 'user', NULL, ?, ?)",
-            [((i % users) + 1, (i % users) + 1, due - i % 3600, f"bench:{i}") for i in range(reminders)],
+            [
+                (ids[i % users], ids[i % users], due if due is not None else epoch(NOW) - 60 - i % 3600, f"bench:{i}")
+                for i in range(reminders)
+            ],
         )
 
 
@@ -103,7 +116,7 @@ async def dispatch(db: Path, rate: float, base_url: str) -> tuple[int, float]:
     )
     app = build_application(settings, load_content(), clock=ManualClock(NOW))
     async with app:
-        dispatcher = Dispatcher(app.bot_data[SERVICES_KEY], app.bot, render_reminder)
+        dispatcher = Dispatcher(app.bot_data[SERVICES_KEY], app.bot, render_reminder, PacedBudget(rate))
         started = time.perf_counter()
         report = await dispatcher.run()
         elapsed = time.perf_counter() - started

@@ -20,12 +20,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import ExtBot
 
 from bot import schedule
+from bot.budget import BulkBudget
 from bot.context import Services
 from bot.screens import Screen
+from bot.sending import BULK
 from bot.storage.base import Reminder, Unit, UserSettings
 
 log = logging.getLogger(__name__)
@@ -33,7 +35,7 @@ Render = Callable[[Services, UserSettings, Reminder], Awaitable[Screen | None]]
 
 CLAIM_TIMEOUT = timedelta(minutes=5)  # longer than any send with the rate limiter's retries
 BATCH = 500
-CONCURRENT_SENDS = 8  # the rate limiter paces them; this only bounds open requests
+CONCURRENT_SENDS = 8  # the bulk budget paces them; this only bounds open requests
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(hours=1)
 
@@ -81,10 +83,11 @@ class DispatchReport:
 
 class Dispatcher:
     """Claims due reminders and sends them. `render(services, settings, reminder)` returns the message or
-    None when nothing is open any more; it lives in the conversations layer."""
+    None when nothing is open any more; it lives in the conversations layer. Every send first waits for the
+    bulk `budget` (in-process or shared by replicas), so reminders never crowd out replies to users."""
 
-    def __init__(self, services: Services, bot: Bot, render: Render) -> None:
-        self.services, self.bot, self.render = services, bot, render
+    def __init__(self, services: Services, bot: ExtBot[Any], render: Render, budget: BulkBudget) -> None:
+        self.services, self.bot, self.render, self.budget = services, bot, render, budget
         self._lock = asyncio.Lock()
 
     async def run(self) -> DispatchReport:
@@ -129,7 +132,10 @@ class Dispatcher:
             report.dropped += 1
             return
         try:
-            await self.bot.send_message(chat_id=reminder.chat_id, text=screen.text, reply_markup=screen.keyboard)
+            await self.budget.acquire()
+            await self.bot.send_message(
+                chat_id=reminder.chat_id, text=screen.text, reply_markup=screen.keyboard, rate_limit_args=BULK
+            )
         except Forbidden as exc:
             log.info("user %s blocked the bot; pausing their reminders (%s)", reminder.user_id, exc.message)
             await storage.pause_user_reminders(reminder.user_id)

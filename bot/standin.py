@@ -4,7 +4,8 @@ TELEGRAM_API_BASE_URL; the end-to-end tests and the offline demo play the user t
 
 Not a Telegram clone: it keeps chats and messages in memory, validates what Telegram would reject
 (HTML entities, 64-byte callback data, message length, unmodified edits) and can inject faults
-(429 with retry_after, 403 blocked, 5xx, slow answers).
+(429 with retry_after, 403 blocked, 5xx, slow answers). With `limits=True` it also applies Telegram's flood
+limits (FloodLimits below) and answers 429 with retry_after, as Telegram does.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import asyncio
 import html
 import itertools
 import json
+import math
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -22,6 +25,8 @@ from typing import Any
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 from tornado.web import Application, RequestHandler
+
+from bot.budget import Pace
 
 JsonDict = dict[str, Any]
 
@@ -105,6 +110,51 @@ def _check_markup(markup: JsonDict | None) -> None:
                 raise ApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard")
 
 
+class FloodLimits:
+    """Telegram's limits on what a bot sends (core.telegram.org/bots/faq, "My bot is hitting limits"): about one
+    message per second in a private chat, short bursts allowed (Telegram publishes no burst size: we allow
+    PRIVATE_BURST); 20 messages a minute in a group; about 30 messages a second in bulk to different users. A
+    message counts as bulk when its chat sent the bot nothing in the last ACTIVE_SECONDS (a reply to a user's
+    own update is not a broadcast). Edits count towards their chat's limit. A rejected request counts nowhere.
+    """
+
+    SENDS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageReplyMarkup"})
+    NEW_MESSAGES = frozenset({"sendMessage", "sendPhoto"})
+    PRIVATE_BURST = 3
+    GROUP_PER_MINUTE = 20
+    BULK_PER_SECOND = 30
+    ACTIVE_SECONDS = 60.0
+
+    def __init__(self) -> None:
+        self._chats: dict[int, Pace] = {}
+        self._bulk: deque[float] = deque()
+        self.last_update: dict[int, float] = {}  # chat -> when it last sent the bot an update
+
+    def check(self, method: str, chat_id: int, now: float) -> None:
+        """Take one message of the chat's (and maybe the bulk) allowance, or raise a 429 saying how long to wait."""
+        pace = self._chats.get(chat_id)
+        if pace is None:
+            pace = (
+                Pace(self.GROUP_PER_MINUTE, 60.0, self.GROUP_PER_MINUTE)
+                if chat_id < 0
+                else Pace(1, 1.0, self.PRIVATE_BURST)
+            )
+            self._chats[chat_id] = pace
+        wait = pace.delay(now)
+        bulk = method in self.NEW_MESSAGES and now - self.last_update.get(chat_id, -math.inf) > self.ACTIVE_SECONDS
+        if bulk:
+            while self._bulk and now - self._bulk[0] >= 1.0:
+                self._bulk.popleft()
+            if len(self._bulk) >= self.BULK_PER_SECOND:
+                wait = max(wait, self._bulk[0] + 1.0 - now)
+        if wait > 0:
+            retry = max(1, math.ceil(wait))
+            raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
+        pace.take(now)
+        if bulk:
+            self._bulk.append(now)
+
+
 @dataclass
 class Call:
     method: str
@@ -140,8 +190,9 @@ class SimUser:
 
 
 class StandIn:
-    def __init__(self, token: str, *, username: str = "jpsim_standin_bot") -> None:
+    def __init__(self, token: str, *, username: str = "jpsim_standin_bot", limits: bool = False) -> None:
         self.token = token
+        self.limits = FloodLimits() if limits else None
         self.bot_user: JsonDict = {
             "id": int(token.split(":")[0]) if token.split(":")[0].isdigit() else 1,
             "is_bot": True,
@@ -222,6 +273,7 @@ class StandIn:
             "from": user.as_json(),
             **extra,
         }
+        self._seen(message["chat"]["id"])
         if text is not None:
             message["text"] = text
             if text.startswith("/"):
@@ -238,10 +290,15 @@ class StandIn:
         """A tap, ready to be answered but not queued: for updates handed to the bot directly."""
         query_id = str(next(self._callback_ids))
         self.callback_answers[query_id] = None
+        self._seen(message["chat"]["id"] if message and "chat" in message else user.id)
         query: JsonDict = {"id": query_id, "from": user.as_json(), "chat_instance": str(user.id), "data": data}
         if message is not None:
             query["message"] = message
         return {"callback_query": query}
+
+    def _seen(self, chat_id: int) -> None:
+        if self.limits is not None:
+            self.limits.last_update[chat_id] = time.monotonic()
 
     def next_update_id(self) -> int:
         """An id no queued update will have."""
@@ -298,6 +355,8 @@ class StandIn:
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             raise ApiError(404, "Not Found: method not found")
+        if self.limits is not None and method in FloodLimits.SENDS and isinstance(chat_id, int):
+            self.limits.check(method, chat_id, time.monotonic())
         if method in ("sendPhoto", "sendDocument"):
             return handler(params, files)
         result = handler(params)

@@ -16,6 +16,7 @@ from typing import Any
 from telegram import Update
 
 from app import build_application
+from bot.budget import BulkBudget
 from bot.client import SimClient
 from bot.clock import Clock
 from bot.context import AppType
@@ -47,10 +48,10 @@ def settings_for(standin: StandIn, db_path: Path, **overrides: Any) -> Settings:
 
 @asynccontextmanager
 async def running_bot(
-    standin: StandIn, db_path: Path, *, clock: Clock | None = None, **overrides: Any
+    standin: StandIn, db_path: Path, *, clock: Clock | None = None, budget: BulkBudget | None = None, **overrides: Any
 ) -> AsyncIterator[AppType]:
     """The real Application, started as `run_polling` starts it, polling the stand-in."""
-    app = build_application(settings_for(standin, db_path, **overrides), shared_content(), clock=clock)
+    app = build_application(settings_for(standin, db_path, **overrides), shared_content(), clock=clock, budget=budget)
     async with polling(app):
         yield app
 

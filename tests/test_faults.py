@@ -73,7 +73,6 @@ WAIT_TIMEOUT = 15.0
 PTB_READ_TIMEOUT = 5.0  # python-telegram-bot's default read timeout; the bot does not change it
 SLOW = PTB_READ_TIMEOUT + 0.4  # a stand-in answer this slow times out in the bot
 USER = 7001
-PROBE = 7999  # a second user whose /help shows that every earlier update was processed
 KILL_KINDS = ("fetched", "midway", "idle")
 MIDWAY_HOLD = 0.25  # seconds the stand-in holds answerCallbackQuery in a "midway" kill round
 MIDWAY_WINDOW = 0.1  # the kill lands within this long after the tap: well before the held answer returns
@@ -229,15 +228,11 @@ def button_data(message: dict[str, Any], move: Move) -> str:
     return found[0]
 
 
-def help_reply_count(standin: StandIn) -> int:
-    return len(standin.bot_messages(PROBE))
-
-
 async def probe(standin: StandIn) -> None:
-    """Another user's /help, answered: updates are processed in order, so every earlier one is done."""
-    before = help_reply_count(standin)
-    standin.push_message(SimUser(PROBE), "/help")
-    await wait_until(lambda: help_reply_count(standin) > before, "the answer to /help")
+    """An inline query of the user, answered: each user's updates are processed in order, so every earlier
+    update of theirs is done (other users' updates run concurrently and prove nothing). It changes no row."""
+    _, query_id = standin.push_inline_query(SimUser(USER), "docomo")
+    await wait_until(lambda: query_id in standin.inline_answers, "the answer to an inline query")
 
 
 # -- the conversation as a model: the same pure flow functions the handlers call --
@@ -595,7 +590,9 @@ async def test_a_change_after_another_users_update_reaches_the_disk(
     await bot.start()
     await walk(conv, *DOCOMO_SHOP[:2])  # to the SIM question; A's second update writes A's state
     assert await conv.persisted(within=WAIT_TIMEOUT)
-    await probe(standin)  # another user's update in between
+    other = SimUser(7999)  # another user's update in between
+    standin.push_message(other, "/help")
+    await wait_until(lambda: bool(standin.bot_messages(other.id)), "the answer to /help")
     assert await conv.press(DOCOMO_SHOP[2])  # "physical" -> the channel question
     # The conversation row moves to "channel" in the same update_persistence call that would write user_data,
     # so once it shows up the bot has written everything it is going to write for this update.
