@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from bot.typed_dates import Refusal, Typed, parse
+from content import LOCALES
 
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo
 TZ = "Asia/Tokyo"
@@ -48,8 +49,19 @@ TABLE: dict[str, list[tuple[str, Expected]]] = {
         ("下週五", day(2026, 12, 11)),
         ("3月15號", day(2027, 3, 15)),
         ("明天上午9點", day(2026, 12, 2, 9)),
+        ("明天", day(2026, 12, 2)),
+        ("三天後", day(2026, 12, 4)),
+        ("今晚8點", day(2026, 12, 1, 20)),
+        ("下午兩點", day(2026, 12, 1, 14)),
+        ("一小時後", day(2026, 12, 1, 11)),
+        ("下個月1號", day(2027, 1, 1)),
+        ("12月24日上午10點", day(2026, 12, 24, 10)),
+        ("2027-03-15", day(2027, 3, 15)),
+        ("15/3", day(2027, 3, 15)),
         ("昨天", PAST),
+        ("2028年3月1日", TOO_FAR),
         ("謝謝", UNREADABLE),
+        ("", UNREADABLE),
     ],
     "en": [
         ("tomorrow", day(2026, 12, 2)),
@@ -93,8 +105,17 @@ TABLE: dict[str, list[tuple[str, Expected]]] = {
         ("15 tháng 3", day(2027, 3, 15)),
         ("ngày 15 tháng 3", day(2027, 3, 15)),
         ("2027-03-15", day(2027, 3, 15)),
+        ("15/03/2027", day(2027, 3, 15)),
+        ("15 tháng 3 năm 2027", day(2027, 3, 15)),
+        ("24/12", day(2026, 12, 24)),
+        ("24/12 10:00", day(2026, 12, 24, 10)),
+        ("ngày mai 9:00", day(2026, 12, 2, 9)),
+        ("thứ sáu", day(2026, 12, 4)),
         ("hôm qua", PAST),
+        ("1/1/2026", PAST),
+        ("2029-01-01", TOO_FAR),
         ("xin chào", UNREADABLE),
+        ("31/2", UNREADABLE),
     ],
     "ko": [
         ("내일", day(2026, 12, 2)),
@@ -102,8 +123,17 @@ TABLE: dict[str, list[tuple[str, Expected]]] = {
         ("3일 후", day(2026, 12, 4)),
         ("2027-03-15", day(2027, 3, 15)),
         ("15/3", day(2027, 3, 15)),
+        ("15/03/2027", day(2027, 3, 15)),
+        ("2027년 3월 15일", day(2027, 3, 15)),
+        ("12월 24일", day(2026, 12, 24)),
+        ("12월 24일 10:00", day(2026, 12, 24, 10)),
+        ("내일 9:00", day(2026, 12, 2, 9)),
+        ("2시간 후", day(2026, 12, 1, 12)),
+        ("금요일", day(2026, 12, 4)),
         ("어제", PAST),
+        ("2029-01-01", TOO_FAR),
         ("안녕하세요", UNREADABLE),
+        ("31/2", UNREADABLE),
     ],
 }
 ROWS = [(loc, text, want) for loc, rows in TABLE.items() for text, want in rows]
@@ -114,8 +144,9 @@ def test_typed_date(locale: str, text: str, want: Expected) -> None:
     assert parse(text, locale, NOW, TZ) == want
 
 
-def test_required_locales_have_at_least_15_rows_with_refusals() -> None:
-    for locale in ("zh-Hans", "en", "ja"):
+def test_every_locale_has_at_least_15_rows_with_refusals() -> None:
+    assert set(TABLE) == set(LOCALES)
+    for locale in LOCALES:
         assert len(TABLE[locale]) >= 15
         assert {w for _, w in TABLE[locale] if isinstance(w, Refusal)} == set(Refusal)
 
