@@ -13,10 +13,10 @@ from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from tornado.httpserver import HTTPServer
-from tornado.netutil import bind_sockets
 from tornado.web import Application, RequestHandler
 
 from bot.clock import Clock
+from bot.http_server import HttpServer
 from bot.metrics import REMINDERS_PENDING
 from bot.storage.base import Storage
 
@@ -81,18 +81,9 @@ def operator_routes(health: Health, clock: Clock) -> list[Any]:
     ]
 
 
-class OperatorServer:
+class OperatorServer(HttpServer):
     """The two routes alone (polling mode)."""
 
     def __init__(self, health: Health, clock: Clock) -> None:
         # No access log line per probe (tornado logs every 503 as an error): a load balancer asks every second.
-        self._server = HTTPServer(Application(operator_routes(health, clock), log_function=lambda _: None))
-
-    def listen(self, address: str, port: int) -> int:
-        sockets = bind_sockets(port, address=address)
-        self._server.add_sockets(sockets)
-        return int(sockets[0].getsockname()[1])
-
-    async def stop(self) -> None:
-        self._server.stop()
-        await asyncio.wait_for(self._server.close_all_connections(), timeout=5)
+        super().__init__(HTTPServer(Application(operator_routes(health, clock), log_function=lambda _: None)))

@@ -5,7 +5,6 @@ bot buffer bodies of any size (eight concurrent 90 MB POSTs took it from 61 MB t
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
@@ -16,8 +15,9 @@ from typing import Any
 
 from telegram import Bot, Update
 from tornado.httpserver import HTTPServer
-from tornado.netutil import bind_sockets
 from tornado.web import Application, RequestHandler, stream_request_body
+
+from bot.http_server import HttpServer
 
 log = logging.getLogger(__name__)
 
@@ -96,19 +96,10 @@ class _UpdateHandler(RequestHandler):
         return
 
 
-class WebhookServer:
+class WebhookServer(HttpServer):
     def __init__(self, bot: Bot, path: str, secret: str, deliver: Deliver, *, routes: Sequence[Any] = ()) -> None:
         """`routes`: more tornado rules served beside the webhook (GET /healthz and /metrics)."""
         route = "/" + re.escape(path.lstrip("/"))
         app = Application([(route, _UpdateHandler, {"bot": bot, "secret": secret, "deliver": deliver}), *routes])
         # The cap applies to every path and method, so no request can make tornado buffer a large body.
-        self._server = HTTPServer(app, max_body_size=MAX_BODY)
-
-    def listen(self, address: str, port: int) -> int:
-        sockets = bind_sockets(port, address=address)
-        self._server.add_sockets(sockets)
-        return int(sockets[0].getsockname()[1])
-
-    async def stop(self) -> None:
-        self._server.stop()
-        await asyncio.wait_for(self._server.close_all_connections(), timeout=5)
+        super().__init__(HTTPServer(app, max_body_size=MAX_BODY))
