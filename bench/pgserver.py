@@ -5,6 +5,7 @@ run theirs with fsync off). Each measurement gets a fresh database, dropped afte
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import tempfile
 import uuid
@@ -35,6 +36,7 @@ def postgres_server(url: str | None) -> Iterator[str]:
         yield started.stdout.strip()
     finally:
         subprocess.run([script, "stop", folder], check=False)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 async def describe(server: str) -> str:

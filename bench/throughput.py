@@ -160,7 +160,7 @@ async def replica_set(count: int, standin: StandIn, url: str) -> AsyncIterator[B
     ports = [_free_port() for _ in range(count)]
     async with AsyncExitStack() as stack:
         for port in ports:
-            folder = Path(tempfile.mkdtemp())
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-replica-")))
             env = {
                 "TELEGRAM_BOT_TOKEN": TOKEN,
                 "TELEGRAM_API_BASE_URL": standin.base_url,
