@@ -9,6 +9,7 @@ getUpdates round trip, its handling and its rate limiter's waits).
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import os
 import signal
@@ -71,7 +72,9 @@ class Users:
         waiter: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         self._waiting[user.id] = waiter
         started = time.perf_counter()
-        push()
+        pushed = push()
+        if inspect.isawaitable(pushed):  # webhook mode: the POST to the bot
+            await pushed
         seconds = await asyncio.wait_for(waiter, REPLY_TIMEOUT) - started
         if record:
             self.latencies.append(seconds)

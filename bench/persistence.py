@@ -1,13 +1,18 @@
-"""Our storage's unit of work versus python-telegram-bot's PicklePersistence, on the same synthetic users.
+"""Our storage's unit of work (SQLite and PostgreSQL) versus python-telegram-bot's PicklePersistence, on the
+same synthetic users.
 
-    python -m bench persistence [--sizes 1000,10000,100000] [--samples 300] [--budget 30]
+    python -m bench persistence [--sizes 1000,10000,100000] [--samples 300] [--budget 30] [--postgres-url URL]
+
+PostgreSQL: the server --postgres-url or $JPSIM_TEST_POSTGRES_URL names (a fresh database per size), else a
+throwaway one started with `.ci/postgres` with fsync on; the output says which settings the server ran with.
 
 For every size both stores are populated once with the same users (population is done the cheapest way and
 is not timed: it is not a figure of interest). Then, for each store in turn:
 
-cold start   a fresh persistence object on the existing file runs get_user_data() + get_conversations() (SQLite:
-             opening the storage; records are read per update); the median of --cold-reps runs. The file was just written, so it is in the OS page cache.
-per update   what one user's update costs the store. SQLite: the update's unit of work, which reads the user's
+cold start   a fresh persistence object on the existing file runs get_user_data() + get_conversations() (SQLite
+             and PostgreSQL: opening the storage, with its migration check and, for PostgreSQL, the connection
+             pool; records are read per update); the median of --cold-reps runs. The file was just written, so it is in the OS page cache.
+per update   what one user's update costs the store. SQLite and PostgreSQL: the update's unit of work, which reads the user's
              flow record and writes it back in one transaction (the bot has no PTB persistence). Pickle:
              what Application.update_persistence does, update_user_data(uid, data) + update_conversation(
              "cancel_flow", (uid, uid), state) for one user whose data changed (PTB hands over a deepcopy;
@@ -15,9 +20,11 @@ per update   what one user's update costs the store. SQLite: the update's unit o
              same users and the same new data for both stores; a few untimed warm-up updates first. A store
              stops sampling once it has spent --budget seconds inside the timed calls and has --min-samples.
 flush        flush() right after the batch of updates, then again after one more update each time; median.
-disk         bytes on disk while running (SQLite: database + -wal + -shm) and after a WAL checkpoint.
+disk         bytes on disk while running (SQLite: database + -wal + -shm) and after a WAL checkpoint;
+             PostgreSQL: pg_total_relation_size of flow_records (table, index, TOAST; not the WAL), then after
+             VACUUM.
 
-Both stores get the same PersistenceInput (user_data only; bot_data, chat_data and callback_data off).
+All stores get the same PersistenceInput (user_data only; bot_data, chat_data and callback_data off).
 PicklePersistence runs with its defaults: on_flush=False, single_file=True.
 """
 
@@ -36,16 +43,21 @@ import sys
 import tempfile
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
+from psycopg.types.json import Jsonb
 from telegram import Bot
 from telegram.ext import BasePersistence, PersistenceInput, PicklePersistence
 from telegram.ext._utils.types import ConversationDict, ConversationKey
 
 from bench.common import machine
+from bench.pgserver import describe, fresh_database, postgres_server
+from bot.storage.base import Storage
+from bot.storage.factory import storage_for
 from bot.storage.sqlite import SqliteStorage, _encode
 
 UserData = dict[str, Any]
@@ -214,7 +226,7 @@ def make_population(size: int, samples: int, flush_reps: int, seed: int) -> Popu
     return Population(user_data=user_data, states=states, workload=workload)
 
 
-# -- the two stores -----------------------------------------------------------------------------------------
+# -- the stores -----------------------------------------------------------------------------------------
 
 
 class Subject(ABC):
@@ -231,13 +243,18 @@ class Subject(ABC):
     async def release(self) -> None: ...
 
     @abstractmethod
-    def files(self) -> list[Path]: ...
-
-    @abstractmethod
     async def checkpoint(self) -> None:
         """Bring the on-disk files to their settled size (SQLite: fold the WAL into the database)."""
 
-    def disk_bytes(self) -> int:
+    @abstractmethod
+    async def disk_bytes(self) -> int: ...
+
+
+class FileSubject(Subject):
+    @abstractmethod
+    def files(self) -> list[Path]: ...
+
+    async def disk_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.files() if p.exists())
 
 
@@ -245,7 +262,7 @@ class UnitPersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]])
     """The bot's per-update storage cost in PTB's persistence shape, so both stores run the same loop: each
     update is one unit of work that reads the user's flow record and writes it back."""
 
-    def __init__(self, storage: SqliteStorage) -> None:
+    def __init__(self, storage: Storage) -> None:
         super().__init__(store_data=STORE_DATA)
         self.storage = storage
 
@@ -301,7 +318,7 @@ class UnitPersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]])
         pass
 
 
-class SqliteSubject(Subject):
+class SqliteSubject(FileSubject):
     name = "SQLite units"
 
     def __init__(self, folder: Path) -> None:
@@ -336,7 +353,50 @@ class SqliteSubject(Subject):
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-class PickleSubject(Subject):
+class PostgresSubject(Subject):
+    name = "PostgreSQL units"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._storage: Storage | None = None
+
+    async def populate(self, population: Population) -> None:
+        # The schema from the storage (its migrations), then one transaction of rows as put_record writes them.
+        storage = storage_for(self.url)
+        await storage.open()
+        await storage.close()
+        rows = [(uid, Jsonb(data | {"view": population.states[uid]})) for uid, data in population.user_data.items()]
+        async with await psycopg.AsyncConnection.connect(self.url) as conn:
+            async with conn.cursor() as cur:
+                await cur.executemany("INSERT INTO flow_records (user_id, data) VALUES (%s, %s)", rows)
+            await conn.commit()
+            await conn.set_autocommit(True)
+            await conn.execute("VACUUM ANALYZE flow_records")  # as autovacuum would have by then
+
+    def new(self) -> Persistence:
+        self._storage = storage_for(self.url)
+        return UnitPersistence(self._storage)
+
+    async def release(self) -> None:
+        if self._storage is not None:
+            await self._storage.close()
+            self._storage = None
+
+    async def _size(self, *, vacuum: bool) -> int:
+        async with await psycopg.AsyncConnection.connect(self.url, autocommit=True) as conn:
+            if vacuum:
+                await conn.execute("VACUUM flow_records")
+            row = await (await conn.execute("SELECT pg_total_relation_size('flow_records')")).fetchone()
+        return int(row[0]) if row else 0
+
+    async def disk_bytes(self) -> int:
+        return await self._size(vacuum=False)
+
+    async def checkpoint(self) -> None:
+        await self._size(vacuum=True)
+
+
+class PickleSubject(FileSubject):
     name = "PicklePersistence"
 
     def __init__(self, folder: Path, bot: Bot) -> None:
@@ -435,9 +495,9 @@ async def measure(subject: Subject, work: Workload, args: argparse.Namespace) ->
         await persistence.flush()
         flushes.append(time.perf_counter_ns() - start)
 
-    running = subject.disk_bytes()
+    running = await subject.disk_bytes()
     await subject.checkpoint()
-    settled = subject.disk_bytes()
+    settled = await subject.disk_bytes()
     await subject.release()
     return StoreResult(times, changes, flushes, cold, running, settled)
 
@@ -474,47 +534,37 @@ def fmt_ratio(pickle_value: float, sqlite_value: float) -> str:
 
 
 def table(results: dict[int, dict[str, StoreResult]], names: Sequence[str], args: argparse.Namespace) -> str:
-    sq, pk = names
-    header = ["users", "metric", sq, pk, "Pickle/SQLite"]
+    """One column per store, in `names` order; the ratio column is the last store (Pickle) over the first."""
+    header = ["users", "metric", *names, "Pickle/SQLite"]
+
+    def median_update(r: StoreResult) -> float:
+        return statistics.median(r.update_ns)
+
+    def p99_update(r: StoreResult) -> float:
+        return percentile(r.update_ns, 99)
+
+    def median_cold(r: StoreResult) -> float:
+        return statistics.median(r.cold_ns)
+
+    metrics: list[tuple[str, Callable[[StoreResult], str], Callable[[StoreResult], float] | None]] = [
+        ("per update, median", lambda r: fmt_time(median_update(r)), median_update),
+        ("per update, p99", lambda r: fmt_time(p99_update(r)), p99_update),
+        ("per update, samples (state changed)", lambda r: f"{len(r.update_ns)} ({r.state_changes})", None),
+        (
+            f"flush after the batch, median of {args.flush_reps}",
+            lambda r: fmt_time(statistics.median(r.flush_ns)),
+            None,
+        ),
+        (f"cold start, median of {args.cold_reps}", lambda r: fmt_time(median_cold(r)), median_cold),
+        ("disk while running", lambda r: fmt_bytes(r.disk_running), None),
+        ("disk after checkpoint", lambda r: fmt_bytes(r.disk_settled), None),
+    ]
     rows: list[list[str]] = []
     for size, by_store in results.items():
-        s, p = by_store[sq], by_store[pk]
-        per_store: list[tuple[str, str, str, str]] = [
-            (
-                "per update, median",
-                fmt_time(statistics.median(s.update_ns)),
-                fmt_time(statistics.median(p.update_ns)),
-                fmt_ratio(statistics.median(p.update_ns), statistics.median(s.update_ns)),
-            ),
-            (
-                "per update, p99",
-                fmt_time(percentile(s.update_ns, 99)),
-                fmt_time(percentile(p.update_ns, 99)),
-                fmt_ratio(percentile(p.update_ns, 99), percentile(s.update_ns, 99)),
-            ),
-            (
-                "per update, samples (state changed)",
-                f"{len(s.update_ns)} ({s.state_changes})",
-                f"{len(p.update_ns)} ({p.state_changes})",
-                "",
-            ),
-            (
-                f"flush after the batch, median of {args.flush_reps}",
-                fmt_time(statistics.median(s.flush_ns)),
-                fmt_time(statistics.median(p.flush_ns)),
-                "",
-            ),
-            (
-                f"cold start, median of {args.cold_reps}",
-                fmt_time(statistics.median(s.cold_ns)),
-                fmt_time(statistics.median(p.cold_ns)),
-                fmt_ratio(statistics.median(p.cold_ns), statistics.median(s.cold_ns)),
-            ),
-            ("disk while running", fmt_bytes(s.disk_running), fmt_bytes(p.disk_running), ""),
-            ("disk after checkpoint", fmt_bytes(s.disk_settled), fmt_bytes(p.disk_settled), ""),
-        ]
-        for i, (metric, a, b, ratio) in enumerate(per_store):
-            rows.append([f"{size:,}" if i == 0 else "", metric, a, b, ratio])
+        stores = [by_store[name] for name in names]
+        for i, (metric, show, value) in enumerate(metrics):
+            ratio = fmt_ratio(value(stores[-1]), value(stores[0])) if value is not None else ""
+            rows.append([f"{size:,}" if i == 0 else "", metric, *(show(r) for r in stores), ratio])
     widths = [max(len(r[c]) for r in [header, *rows]) for c in range(len(header))]
 
     def line(cells: list[str]) -> str:
@@ -531,7 +581,7 @@ def table(results: dict[int, dict[str, StoreResult]], names: Sequence[str], args
 
 
 def targets(results: dict[int, dict[str, StoreResult]], names: Sequence[str]) -> list[str]:
-    sq, pk = names
+    sq, pk = names[0], names[-1]
     sizes = sorted(results)
     lines = ["claimed targets (reported, not asserted):"]
     if len(sizes) > 1:
@@ -602,6 +652,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--min-samples", type=int, default=20, help="samples taken whatever the budget (20)")
     parser.add_argument("--cold-reps", type=int, default=3, help="cold starts per store and size (3)")
     parser.add_argument("--flush-reps", type=int, default=3, help="flushes per store and size (3)")
+    parser.add_argument(
+        "--postgres-url",
+        default=None,
+        help="a PostgreSQL server to use (a database is created per size and dropped); default: "
+        "$JPSIM_TEST_POSTGRES_URL, else a throwaway server with fsync on",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--dir", type=Path, default=None, help="parent folder for the temporary files (system temp)")
     parser.add_argument(
@@ -621,27 +677,32 @@ def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-async def run(args: argparse.Namespace) -> tuple[dict[int, dict[str, StoreResult]], list[str]]:
+async def run(args: argparse.Namespace, server: str) -> tuple[dict[int, dict[str, StoreResult]], list[str]]:
     bot = Bot("123456789:bench-token-never-used-for-a-request")
     results: dict[int, dict[str, StoreResult]] = {}
     names: list[str] = []
     for size in args.sizes:
         population = make_population(size, args.samples, args.flush_reps, args.seed)
         work = population.workload
-        with tempfile.TemporaryDirectory(prefix="bench-persistence-", dir=args.dir) as tmp:
-            subjects: list[Subject] = [SqliteSubject(Path(tmp)), PickleSubject(Path(tmp), bot)]
-            names = [subject.name for subject in subjects]
-            for subject in subjects:
-                _progress(f"{size:>9,} users: populating {subject.name} (not timed)")
-                await subject.populate(population)
-            # Only the precomputed updates stay: the bench's own copy of every user would otherwise make the
-            # garbage collector's full passes during the measurements slower than in a real bot.
-            del population
-            gc.collect()
-            results[size] = {}
-            for subject in subjects:
-                _progress(f"{size:>9,} users: measuring {subject.name}")
-                results[size][subject.name] = await measure(subject, work, args)
+        async with fresh_database(server) as url:
+            with tempfile.TemporaryDirectory(prefix="bench-persistence-", dir=args.dir) as tmp:
+                subjects: list[Subject] = [
+                    SqliteSubject(Path(tmp)),
+                    PostgresSubject(url),
+                    PickleSubject(Path(tmp), bot),
+                ]
+                names = [subject.name for subject in subjects]
+                for subject in subjects:
+                    _progress(f"{size:>9,} users: populating {subject.name} (not timed)")
+                    await subject.populate(population)
+                # Only the precomputed updates stay: the bench's own copy of every user would otherwise make the
+                # garbage collector's full passes during the measurements slower than in a real bot.
+                del population
+                gc.collect()
+                results[size] = {}
+                for subject in subjects:
+                    _progress(f"{size:>9,} users: measuring {subject.name}")
+                    results[size][subject.name] = await measure(subject, work, args)
         gc.collect()
     return results, names
 
@@ -652,25 +713,30 @@ def main(argv: Sequence[str]) -> int:
         os.sched_setaffinity(0, {args.cpu})  # before aiosqlite starts its threads, which inherit it
     fstype = _filesystem(Path(args.dir or tempfile.gettempdir()).resolve())
     load_before = os.getloadavg()[0]
-    results, names = asyncio.run(run(args))
-    load_after = os.getloadavg()[0]
+    with postgres_server(args.postgres_url) as server:
+        results, names = asyncio.run(run(args, server))
+        load_after = os.getloadavg()[0]
+        postgres = asyncio.run(describe(server))
     print(table(results, names, args))
     print()
     print(f"machine: {machine()}")
+    print(f"database server: {postgres}, on this machine over loopback TCP (a fresh database per size)")
     pinned = f"pinned to CPU {args.cpu}" if args.cpu is not None else "not pinned to a CPU"
     print(f"files: a temporary folder on {fstype}, warm OS page cache (each store's file was just written); {pinned}")
     print(
         f"load average (1 min) before/after the run: {load_before:.2f}/{load_after:.2f} (includes this run itself, ~1)"
     )
     print(
-        "notes: per update = SQLite: one unit of work (read the user's flow record, write it, commit); Pickle: "
+        "notes: per update = SQLite and PostgreSQL: one unit of work (read the user's flow record, write it, "
+        "commit; PostgreSQL takes the user's advisory lock first); Pickle: "
         "refresh_user_data + update_user_data + update_conversation for one user whose data changed; timed with "
         f"perf_counter_ns after {WARMUP_UPDATES} untimed warm-up updates; distinct random users, the same updates "
         f"for both stores; a store stops sampling after --budget {args.budget:g} s (min {args.min_samples} samples). "
         "'state changed' counts samples whose conversation state differed (PicklePersistence skips the write of "
         "an unchanged state). p99 is nearest-rank (with <100 samples: the max). "
         "Flush: right after the batch, then after one more update each time. Disk for SQLite is "
-        "database + -wal + -shm while running, and after PRAGMA wal_checkpoint(TRUNCATE). Population time is not "
+        "database + -wal + -shm while running, and after PRAGMA wal_checkpoint(TRUNCATE); for PostgreSQL "
+        "pg_total_relation_size('flow_records') (no WAL), then after VACUUM. Population time is not "
         "a figure of interest and is not reported."
     )
     for text in targets(results, names):

@@ -2,28 +2,47 @@
 (`python -m bot`, long polling) through the local Bot API stand-in over real HTTP, Telegram's limits off.
 
     python -m bench throughput [--users 100,500] [--peer ptb-example] [--cpus 0]
+    python -m bench throughput --replicas [--users 50,100] [--postgres-url URL]
 
 With `--peer ptb-example` the same run also starts python-telegram-bot's plain conversation example
 (bench/ptb_example.py) under the same load (same users, same number of updates each, its two buttons edited
 in place) and prints both and the ratio. `--cpus 0` pins each bot process to one core (taskset) while the
 stand-in and the simulated users run on the other.
+
+`--replicas` instead runs the bot in webhook mode on PostgreSQL, as one replica and then as two replicas on one
+database with a round-robin balancer in front (each update POSTed to the next replica in turn, as nginx does in
+compose.yaml), the same users and walks each time, and prints both side by side. Replicas are not pinned: on a
+2-core machine two replicas share the same two cores with the stand-in, the users, the balancer and PostgreSQL.
+PostgreSQL: --postgres-url, else $JPSIM_TEST_POSTGRES_URL, else a throwaway server with fsync on (a fresh
+database per run). A reply's latency here starts when the balancer begins the POST.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
+import socket
 import tempfile
 import time
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from bench.common import machine
 from bench.driving import Users, bot_process, peer_walk, quantile, walk
+from bench.pgserver import describe, fresh_database, postgres_server
 from bot.standin import SimUser, StandIn
 
 TOKEN = "6161:bench-throughput"
 FIRST_USER = 1000
+SECRET = "bench-replicas-secret"
+HOOK_PATH = "/telegram/hook"
+START_TIMEOUT = 120.0  # seconds for a replica to answer /healthz on a loaded machine
 
 
 @dataclass
@@ -83,12 +102,126 @@ async def peer(users: int, per_user: int, cpus: str | None) -> Result:
     return Result(sum(counts), elapsed, driver.latencies)
 
 
+class Balancer:
+    """Round robin over the replicas' webhook servers, as nginx in compose.yaml (no failover needed here)."""
+
+    def __init__(self, ports: list[int]) -> None:
+        self.urls = [f"http://127.0.0.1:{port}{HOOK_PATH}" for port in ports]
+        self.turn = itertools.cycle(self.urls)
+        self.client = httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=None))
+
+    async def post(self, update: dict[str, Any]) -> None:
+        response = await self.client.post(
+            next(self.turn), json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        )
+        response.raise_for_status()
+
+
+class WebhookUsers(Users):
+    """Simulated users whose updates Telegram would POST: each one through the balancer to a replica."""
+
+    def __init__(self, standin: StandIn, balancer: Balancer) -> None:
+        super().__init__(standin)
+        self.balancer = balancer
+
+    def _post(self, update: dict[str, Any]) -> Awaitable[None]:
+        return self.balancer.post({"update_id": self.standin.next_update_id(), **update})
+
+    async def command(self, user: SimUser, text: str, *, record: bool = True) -> float:
+        return await self.update(user, lambda: self._post(self.standin.message_update(user, text)), record=record)
+
+    async def tap(self, user: SimUser, data: str, *, record: bool = True) -> float:
+        screen = dict(self.screens[user.id])
+        return await self.update(
+            user, lambda: self._post(self.standin.callback_update(user, screen, data)), record=record
+        )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _healthy(port: int) -> None:
+    async with httpx.AsyncClient() as client, asyncio.timeout(START_TIMEOUT):
+        while True:
+            try:
+                if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+
+
+@asynccontextmanager
+async def replica_set(count: int, standin: StandIn, url: str) -> AsyncIterator[Balancer]:
+    """`count` webhook replicas of `python -m bot` on the database `url`, started and healthy, behind a balancer."""
+    ports = [_free_port() for _ in range(count)]
+    async with AsyncExitStack() as stack:
+        for port in ports:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-replica-")))
+            env = {
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "TELEGRAM_API_BASE_URL": standin.base_url,
+                "BOT_DATABASE_URL": url,
+                "BOT_WEBHOOK_URL": f"https://bot.example.org{HOOK_PATH}",
+                "BOT_WEBHOOK_PORT": str(port),
+                "BOT_WEBHOOK_SECRET": SECRET,
+            }
+            await stack.enter_async_context(
+                bot_process(["-m", "bot", "--log-level", "WARNING"], env, cpus=None, cwd=folder)
+            )
+        await asyncio.gather(*(_healthy(port) for port in ports))
+        balancer = Balancer(ports)
+        stack.push_async_callback(balancer.client.aclose)
+        yield balancer
+
+
+async def replicated(users: int, count: int, server: str) -> Result:
+    """`users` walking concurrently against `count` webhook replicas on a fresh PostgreSQL database."""
+    standin = StandIn(TOKEN)
+    await standin.start()
+    try:
+        async with fresh_database(server) as url, replica_set(count, standin, url) as balancer:
+            driver = WebhookUsers(standin, balancer)
+            # Warm-up, not in the figures: a walk's updates alternate over the replicas, so each handles some.
+            await walk(driver, SimUser(1), record=False)
+            started = time.perf_counter()
+            counts = await asyncio.gather(*(walk(driver, SimUser(FIRST_USER + u)) for u in range(users)))
+            elapsed = time.perf_counter() - started
+    finally:
+        await standin.stop()
+    return Result(sum(counts), elapsed, driver.latencies)
+
+
+def replicas_main(args: argparse.Namespace) -> int:
+    with postgres_server(args.postgres_url) as server:
+        for users in (int(n) for n in args.users.split(",")):
+            one = asyncio.run(replicated(users, 1, server))
+            two = asyncio.run(replicated(users, 2, server))
+            print(f"{users} users walking concurrently, webhook mode on PostgreSQL, Telegram's limits off")
+            print(one.line("1 replica"))
+            print(two.line("2 replicas"))
+            print(f"{'ratio':<12} {two.rate / one.rate:.2f}× the updates per second of one replica")
+            print()
+        postgres = asyncio.run(describe(server))
+    print("replicas not pinned (they share the machine's cores with the users, the stand-in and PostgreSQL)")
+    print(f"machine: {machine()}")
+    print(f"database server: {postgres}, on this machine over loopback TCP (a fresh database per run)")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench throughput", description=__doc__)
     parser.add_argument("--users", default="100,500", help="comma-separated user counts, one run each")
     parser.add_argument("--peer", choices=["ptb-example"], default=None)
     parser.add_argument("--cpus", default="0", help="taskset CPU list for each bot process ('' to not pin)")
+    parser.add_argument("--replicas", action="store_true", help="one vs two webhook replicas on PostgreSQL")
+    parser.add_argument("--postgres-url", default=None, help="--replicas: the PostgreSQL server (see above)")
     args = parser.parse_args(argv)
+    if args.replicas:
+        return replicas_main(args)
     cpus = args.cpus or None
     for users in (int(n) for n in args.users.split(",")):
         result, per_user = asyncio.run(ours(users, cpus))
