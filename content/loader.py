@@ -10,7 +10,17 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from content.schema import DRAFT_LOCALES, LOCALES, PROVIDER_KINDS, Glossary, ItemCatalogue, Provider, Text
+from content.schema import (
+    DRAFT_LOCALES,
+    LOCALES,
+    PHASES,
+    PROVIDER_KINDS,
+    Glossary,
+    ItemCatalogue,
+    Phase,
+    Provider,
+    Text,
+)
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -53,6 +63,12 @@ class Content:
             for kind in PROVIDER_KINDS
             if any(p.kind == kind for p in self.providers.values())
         ]
+
+    def items_by_phase(self, item_ids: list[str]) -> list[tuple[Phase, list[str]]]:
+        """The items in phase order, each phase with its items in the procedure's order; empty phases left
+        out. The bot's summary and the web page's checklist both group this way."""
+        groups = [(phase, [i for i in item_ids if self.catalogue.items[i].phase == phase]) for phase in PHASES]
+        return [(phase, ids) for phase, ids in groups if ids]
 
 
 def format_loc(loc: Iterable[int | str]) -> str:

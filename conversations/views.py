@@ -224,7 +224,7 @@ def summary_screen(content: Content, ud: dict[str, Any], locale: str, ticked: se
         lines = [
             f"{phases.heading(content, phase, locale)}\n\n"
             + "\n\n".join(_item_lines(content, ids, ticked, locale, detailed=detailed))
-            for phase, ids in phases.group_items(content, items)
+            for phase, ids in content.items_by_phase(items)
         ]
         text = "\n\n".join([*head, *body, *lines, checked, shared])
         if len(text) <= MAX_TEXT:

@@ -143,7 +143,8 @@ def test_a_finished_selection_shows_the_bots_steps_items_and_official_page(site:
         checklist = by_id(tree, "checklist")
         assert checklist is not None
         boxes = [i.get("name") for i in checklist.iter("input") if i.get("type") == "checkbox"]
-        assert boxes == proc.items_for(sel)
+        # The bot's summary order: grouped by phase, the procedure's order within each phase.
+        assert boxes == [item for _, ids in content.items_by_phase(proc.items_for(sel)) for item in ids]
         assert proc.checked_on.isoformat() in text_of(tree.find(".//main"))
     assert leaves > 100
 
@@ -241,6 +242,23 @@ def test_steps_are_grouped_by_phase_in_the_bots_order(tmp_path: Path) -> None:
         assert headings == [content.text(f"phase_{p}", locale) for p in runs]
         assert [ol.get("start") for ol in steps.iter("ol")] == starts
         assert [li.get("id") for li in steps.iter("li")] == [f"step-{s.id}" for s in steps_shown]
+
+
+def test_the_checklist_groups_items_by_phase_as_the_bots_summary_does(site: Site) -> None:
+    """au online lists a leaver's "before" item after its "after" items: still one heading per phase, in phase
+    order."""
+    content = shared_content()
+    sel = {"provider": "au", "sim": "physical", "channel": "online", "goal": "cancel", "stay": "leaving"}
+    proc = flow.procedure_of(content, sel)
+    assert proc is not None
+    groups = content.items_by_phase(proc.items_for(sel))
+    for locale in LOCALES:
+        checklist = by_id(site.trees[f"{locale}/{encode(sel)}.html"], "checklist")
+        assert checklist is not None
+        headings = [text_of(h) for h in by_class(checklist, "h3", "phase")]
+        assert headings == [content.text(f"phase_{phase}", locale) for phase, _ in groups]
+        boxes = [i.get("name") for i in checklist.iter("input")]
+        assert boxes == [item for _, ids in groups for item in ids]
 
 
 def content_link(provider_data: dict[str, Any], link_id: str) -> tuple[str, str]:

@@ -260,12 +260,15 @@ def procedure_page(
 def _items(
     content: Content, proc: Procedure, sel: dict[str, str], locale: str, sources: SourceList
 ) -> list[PhaseGroup[ItemView]]:
-    views = []
-    for item_id in proc.items_for(sel):
-        item = content.catalogue.items[item_id]
-        cited = sources.cite(content.catalogue.sources, item.sources)
-        views.append(ItemView(item_id, item.phase, item.title[locale], item.detail[locale], cited))
-    return by_phase(views, lambda i: i.phase)
+    groups = []
+    for phase, item_ids in content.items_by_phase(proc.items_for(sel)):
+        views = []
+        for item_id in item_ids:
+            item = content.catalogue.items[item_id]
+            cited = sources.cite(content.catalogue.sources, item.sources)
+            views.append(ItemView(item_id, item.phase, item.title[locale], item.detail[locale], cited))
+        groups.append(PhaseGroup(phase, views))
+    return groups
 
 
 def _steps(
