@@ -9,10 +9,11 @@ from typing import Any
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackContext, ContextTypes, Defaults, TypeHandler
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from app.activity import ActivityNotes
 from app.errors import on_error
+from bot.aiohttp_request import AiohttpRequest
 from bot.budget import BulkBudget, PacedBudget
 from bot.clock import Clock, SystemClock
 from bot.context import SERVICES_KEY, AppContext, AppType, Services
@@ -113,8 +114,7 @@ def build_application(
         .base_file_url(settings.file_base_url)
         .context_types(ContextTypes(context=AppContext))
         # Replies: per-chat limits only (bot/sending.py); reminders also wait for the bulk budget. Requests queue
-        # in the limiter's gate (interactive first), never in httpx's pool: the pool scans every connection it
-        # holds on each request, so PTB's default of 256 connections cost more CPU than the requests themselves.
+        # in the limiter's gate (interactive first), never in the HTTP client's pool.
         .rate_limiter(ChatLimiter(slots=CONNECTIONS))
         # Users in parallel, each user's and each chat's updates in order (bot/ordering.py).
         .concurrent_updates(PerChatProcessor())
@@ -122,9 +122,9 @@ def build_application(
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
-    # Every Bot API failure counted by kind for /metrics; a small pool (profiled: more connections only add
-    # httpcore's bookkeeping, and requests queue in the limiter's priority gate instead).
-    builder = builder.request(MeteredRequest(request or HTTPXRequest(connection_pool_size=CONNECTIONS)))
+    # Every Bot API failure counted by kind for /metrics; aiohttp, a third of httpx's CPU per call
+    # (bot/aiohttp_request.py), with a small pool: requests queue in the limiter's priority gate instead.
+    builder = builder.request(MeteredRequest(request or AiohttpRequest(connections=CONNECTIONS)))
     # Skips updates PTB cannot parse instead of retrying them forever (bot/updates_request.py).
     builder = builder.get_updates_request(get_updates_request or UpdatesRequest())
     app: Any = builder.build()

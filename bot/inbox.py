@@ -34,11 +34,6 @@ LAST_GROUP = 1_000  # after every handler of the update (conversations/wiring.py
 RETRY_SECONDS = 1.0  # after a failed store, before getUpdates is asked again
 
 
-def _incoming(data: JsonDict) -> Incoming:
-    user = Update.de_json(data, None).effective_user  # data has passed updates_request.parseable
-    return Incoming(int(data["update_id"]), user.id if user else None, data)
-
-
 class Inbox:
     def __init__(self, storage: Storage, clock: Clock) -> None:
         self.storage, self.clock = storage, clock
@@ -46,26 +41,28 @@ class Inbox:
     def _now(self) -> int:
         return epoch(self.clock.now())
 
-    async def receive(self, batch: list[JsonDict]) -> list[JsonDict] | None:
+    async def receive(self, batch: list[Incoming]) -> list[JsonDict] | None:
         """Store a getUpdates batch. Updates stored before come back bare (their id only: python-telegram-bot
         still confirms them, no handler takes them). None when the batch cannot be stored: it must not be
         confirmed, so the caller answers "no updates" and getUpdates returns the same batch again."""
         if not batch:
-            return batch
+            return []
         try:
-            fresh = await self.storage.keep_updates([_incoming(u) for u in batch], self._now())
+            fresh = await self.storage.keep_updates(batch, self._now())
         except Exception as exc:  # the database, whichever: the batch stays with Telegram
             log.error("could not store %d updates in the inbox, fetching them again: %r", len(batch), exc)
             await asyncio.sleep(RETRY_SECONDS)
             return None
-        return [u if u["update_id"] in fresh else {"update_id": u["update_id"]} for u in batch]
+        return [u.data if u.update_id in fresh else {"update_id": u.update_id} for u in batch]
 
     def deliver_to(self, app: AppType) -> Any:
         """The webhook's deliver hook: store, then queue. A failure to store propagates (the server answers
         500 and Telegram sends the update again)."""
 
         async def deliver(update: Update) -> None:
-            fresh = await self.storage.keep_updates([_incoming(update.to_dict())], self._now())
+            user = update.effective_user
+            incoming = Incoming(update.update_id, user.id if user else None, update.to_dict())
+            fresh = await self.storage.keep_updates([incoming], self._now())
             if update.update_id in fresh:
                 await app.update_queue.put(update)
 

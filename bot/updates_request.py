@@ -20,28 +20,32 @@ from typing import Any
 from telegram import Update
 from telegram.request import HTTPXRequest
 
+from bot.storage.base import Incoming
+
 log = logging.getLogger(__name__)
 JsonDict = dict[str, Any]
 REJECTED = (HTTPStatus.UNAUTHORIZED, HTTPStatus.NOT_FOUND)  # what PTB turns into InvalidToken
 NO_UPDATES = b'{"ok":true,"result":[]}'
-Keep = Callable[[list[JsonDict]], Awaitable[list[JsonDict] | None]]
+Keep = Callable[[list[Incoming]], Awaitable[list[JsonDict] | None]]
 
 
-def parseable(raw: list[JsonDict]) -> list[JsonDict]:
-    """Each update PTB cannot parse is logged once and replaced by a bare update with the same id: no handler
-    matches it, and the offset moves past it. (PTB parses each update again; ~0.1 ms against an HTTP call.)"""
-    kept: list[JsonDict] = []
+def parseable(raw: list[JsonDict]) -> list[Incoming]:
+    """Each update parsed once, here: one PTB cannot parse is logged once and replaced by a bare update with the
+    same id (no handler matches it, and the offset moves past it). The parse also names the update's user for
+    the inbox. (PTB parses each update once more when it reads the batch.)"""
+    kept: list[Incoming] = []
     for update in raw:
         update_id = update.get("update_id") if isinstance(update, dict) else None
         if not isinstance(update_id, int):
             log.error("skipped an update without an update_id from getUpdates")
             continue
         try:
-            Update.de_json(update, None)
+            user = Update.de_json(update, None).effective_user
         except Exception as exc:  # whatever PTB's parser raises, this update is skipped
             log.error("skipped update %d: python-telegram-bot cannot parse it (%s)", update_id, type(exc).__name__)
-            update = {"update_id": update_id}
-        kept.append(update)
+            kept.append(Incoming(update_id, None, {"update_id": update_id}))
+            continue
+        kept.append(Incoming(update_id, user.id if user else None, update))
     return kept
 
 
@@ -58,25 +62,21 @@ class UpdatesRequest(HTTPXRequest):
             # polling loop from logging a traceback of its own and giving up.
             self._on_invalid_token()
             return HTTPStatus.OK, NO_UPDATES
-        if code == HTTPStatus.OK and self.keep is not None:
+        if code == HTTPStatus.OK:
             return code, await self._kept(payload)
         return code, payload
 
     async def _kept(self, payload: bytes) -> bytes:
+        """The batch PTB gets: parseable updates only, each stored in the inbox first."""
         data = self.parse_json_payload(payload)
         batch = data.get("result")
         if not isinstance(batch, list) or not batch:
             return payload
-        assert self.keep is not None
-        kept = await self.keep(batch)
+        incoming = parseable(batch)
+        if self.keep is None:
+            kept: list[JsonDict] | None = [update.data for update in incoming]
+        else:
+            kept = await self.keep(incoming)
         if kept is None:  # not stored: answer "no updates", so the offset does not confirm the batch
             return NO_UPDATES
         return json.dumps({**data, "result": kept}).encode()
-
-    @staticmethod
-    def parse_json_payload(payload: bytes) -> JsonDict:
-        # PTB's documented hook for the JSON decoding of every answer: getUpdates' is a list of updates.
-        data = HTTPXRequest.parse_json_payload(payload)
-        if isinstance(data.get("result"), list):
-            data["result"] = parseable(data["result"])
-        return data

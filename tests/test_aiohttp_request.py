@@ -1,0 +1,78 @@
+"""The aiohttp Bot API transport, through python-telegram-bot's Bot against the stand-in over real HTTP: forms,
+uploads, Telegram's errors, timeouts and an unreachable server become what PTB's own transport raises."""
+
+from __future__ import annotations
+
+import socket
+from datetime import timedelta
+
+import pytest
+from telegram import Bot, InputFile
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+
+from bot.aiohttp_request import AiohttpRequest
+from bot.standin import Fault, SimUser, StandIn
+from tests.harness import TOKEN
+
+
+def _bot(base_url: str) -> Bot:
+    return Bot(TOKEN, base_url=base_url, request=AiohttpRequest(connections=4))
+
+
+async def test_a_message_with_a_keyboard_and_unicode_round_trips(standin: StandIn) -> None:
+    user = SimUser(7001)
+    standin.push_message(user, "/start")  # the stand-in knows a chat once its user wrote
+    async with _bot(standin.base_url) as bot:
+        sent = await bot.send_message(user.id, "解約 & <b>réservé</b> +81", reply_markup=None)
+    assert sent.text == "解約 & <b>réservé</b> +81"
+    assert standin.bot_messages(user.id)[-1]["text"] == "解約 & <b>réservé</b> +81"
+
+
+async def test_an_upload_goes_as_multipart_with_its_caption(standin: StandIn) -> None:
+    user = SimUser(7002)
+    standin.push_message(user, "/start")
+    body = b"BEGIN:VCALENDAR\r\n" + bytes(range(256)) + b"END:VCALENDAR\r\n"
+    async with _bot(standin.base_url) as bot:
+        sent = await bot.send_document(user.id, InputFile(body, filename="plan.ics"), caption="plan")
+    assert standin.documents[(user.id, sent.message_id)] == body
+    assert sent.caption == "plan"
+
+
+async def test_telegram_errors_keep_their_meaning(standin: StandIn) -> None:
+    user = SimUser(7003)
+    standin.push_message(user, "/start")
+    standin.inject(Fault("sendMessage", 429, "Too Many Requests: retry after 7", retry_after=7))
+    async with _bot(standin.base_url) as bot:
+        with pytest.raises(RetryAfter) as retry:
+            await bot.send_message(user.id, "x")
+        with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+            await bot.send_message(424242, "x")
+    assert retry.value.retry_after in (7, timedelta(seconds=7))  # an int unless PTB_TIMEDELTA is set
+
+
+async def test_a_slow_answer_is_timed_out(standin: StandIn) -> None:
+    user = SimUser(7004)
+    standin.push_message(user, "/start")
+    standin.inject(Fault("sendMessage", 0, "", delay=2.0))
+    async with _bot(standin.base_url) as bot:
+        with pytest.raises(TimedOut):
+            await bot.send_message(user.id, "x", read_timeout=0.3)
+        assert (await bot.send_message(user.id, "after")).text == "after"  # the pool recovers
+
+
+async def test_an_unreachable_server_is_a_network_error() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again at once: nothing listens there
+    request = AiohttpRequest(connections=1)
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError, match="aiohttp"):
+            await request.post(f"http://127.0.0.1:{port}/bot{TOKEN}/getMe")
+    finally:
+        await request.shutdown()
+
+
+async def test_it_refuses_to_send_before_initialize() -> None:
+    with pytest.raises(RuntimeError, match="not initialized"):
+        await AiohttpRequest(connections=1).do_request("http://127.0.0.1:9/bot1:x/getMe", "POST")
