@@ -37,6 +37,8 @@ RETRY_SECONDS = 1.0  # after a failed store, before getUpdates is asked again
 class Inbox:
     def __init__(self, storage: Storage, clock: Clock) -> None:
         self.storage, self.clock = storage, clock
+        self._unmarked: list[int] = []
+        self._marking = asyncio.Lock()
 
     def _now(self) -> int:
         return epoch(self.clock.now())
@@ -78,10 +80,17 @@ class Inbox:
         return len(pending)
 
     async def _handled(self, update: Update, context: AppContext) -> None:
-        try:
-            await self.storage.mark_handled(update.update_id, self._now())
-        except Exception as exc:  # the update is handled again after a restart, and recognised then
-            log.warning("could not mark update %d handled: %r", update.update_id, exc)
+        """Group commit: the marks of updates finishing together go in one transaction. Whoever holds the
+        lock writes every mark waiting so far; the others find theirs written and return."""
+        self._unmarked.append(update.update_id)
+        async with self._marking:
+            marks, self._unmarked = self._unmarked, []
+            if not marks:
+                return
+            try:
+                await self.storage.mark_handled(marks, self._now())
+            except Exception as exc:  # these updates are handled again after a restart, and recognised then
+                log.warning("could not mark %d updates handled: %r", len(marks), exc)
 
     def attach(self, app: AppType) -> None:
         """Mark each update handled once every handler group has run (an error in a handler included)."""

@@ -132,10 +132,10 @@ class Dispatcher:
             report.dropped += 1
             return
         try:
-            await self.budget.acquire()
-            await self.bot.send_message(
-                chat_id=reminder.chat_id, text=screen.text, reply_markup=screen.keyboard, rate_limit_args=BULK
-            )
+            async with self.budget.slot():
+                await self.bot.send_message(
+                    chat_id=reminder.chat_id, text=screen.text, reply_markup=screen.keyboard, rate_limit_args=BULK
+                )
         except Forbidden as exc:
             log.info("user %s blocked the bot; pausing their reminders (%s)", reminder.user_id, exc.message)
             await storage.pause_user_reminders(reminder.user_id)

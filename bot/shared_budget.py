@@ -9,7 +9,8 @@ database (`Storage.take_bulk_slot`), so the replicas draw from one budget. The b
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 from bot.clock import Clock, SystemClock
 from bot.metrics import BUDGET_WAIT_SECONDS, BUDGET_WAITS
@@ -34,6 +35,12 @@ class SharedBulkBudget:
         self.storage, self.rate, self.burst = storage, rate, burst
         self._clock = clock or SystemClock()
         self._sleep = sleep
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Replicas share the pace of starts only (what each has under way stays in its process)."""
+        await self.acquire()
+        yield
 
     async def acquire(self) -> None:
         # Ask, and when told to wait, wait that long and ask again: another replica may take the slot first.

@@ -65,7 +65,7 @@ async def test_storage_keeps_each_id_once_and_forgets_handled_content(tmp_path: 
         assert await storage.keep_updates(
             [Incoming(2, 12, _message(2, 12)), Incoming(3, 11, _message(3, 11))], now=1001
         ) == {3}
-        await storage.mark_handled(2, now=1002)
+        await storage.mark_handled([2], now=1002)
         assert [u["update_id"] for u in await storage.pending_updates()] == [1, 3]
         # A handled id is still known (a re-sent copy is not handled again), without its content.
         assert await storage.keep_updates([Incoming(2, 12, _message(2, 12))], now=1003) == set()

@@ -4,6 +4,8 @@ interactive sends ahead of bulk ones, and the stand-in's model of Telegram's flo
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -36,8 +38,36 @@ async def test_paced_budget_spaces_bulk_messages() -> None:
     budget = PacedBudget(4, clock=lambda: now[0])
     loop = asyncio.get_running_loop()
     started = loop.time()
-    await asyncio.gather(*(budget.acquire() for _ in range(3)))
+
+    async def send() -> None:
+        async with budget.slot():
+            pass
+
+    await asyncio.gather(*(send() for _ in range(3)))
     assert loop.time() - started >= 0.49  # the third waits two intervals of 0.25 s
+
+
+async def test_paced_budget_counts_sends_under_way_so_slow_answers_cannot_bunch_arrivals() -> None:
+    """Each send reaches Telegram somewhere between its start and its answer. Spacing starts 0.5 s apart is not
+    enough when answers take 0.6 s: a third start at 1.0 s could arrive next to the first two. The window holds
+    it until one of them has been answered for a second."""
+    loop = asyncio.get_running_loop()
+    budget = PacedBudget(2, clock=loop.time)
+    spans: list[tuple[float, float]] = []
+
+    async def send() -> None:
+        async with budget.slot():
+            start = loop.time()
+            await asyncio.sleep(0.6)
+            spans.append((start, loop.time()))
+
+    await asyncio.gather(*(send() for _ in range(4)))
+    spans.sort()
+    for start, _ in spans:
+        # Sends that could arrive within a second of this one: under way at its start, or answered < 1 s before.
+        near = [s for s in spans if s[0] < start and s[1] > start - 1.0]
+        assert len(near) < 2, spans
+    assert spans[2][0] - spans[0][0] >= 1.55  # the third waited for the first answer (0.6 s) to age 1 s
 
 
 async def test_standin_models_telegrams_limits() -> None:
@@ -200,8 +230,10 @@ class CountingBudget:
     def __init__(self) -> None:
         self.acquired = 0
 
-    async def acquire(self) -> None:
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
         self.acquired += 1
+        yield
 
 
 async def test_reminders_wait_for_the_injected_bulk_budget_and_replies_do_not(standin: StandIn, db: Path) -> None:

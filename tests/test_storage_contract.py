@@ -312,7 +312,7 @@ async def test_the_inbox_keeps_each_update_once_and_forgets_handled_ones(storage
     assert await storage.keep_updates([_update(1, USER), _update(2, OTHER)], now=1000) == {1, 2}
     # A re-sent copy (the same id, pending or handled) is not new.
     assert await storage.keep_updates([_update(2, OTHER), _update(3, USER)], now=1001) == {3}
-    await storage.mark_handled(2, now=1002)
+    await storage.mark_handled([2], now=1002)
     pending = await storage.pending_updates()
     assert [u["update_id"] for u in pending] == [1, 3]
     assert pending[0]["message"]["from"]["id"] == USER

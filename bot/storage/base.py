@@ -218,6 +218,6 @@ class Storage(ABC):
         """The stored updates not handled yet, lowest update id first."""
 
     @abstractmethod
-    async def mark_handled(self, update_id: int, now: int) -> None:
-        """The update has been handled: its content is deleted; its id stays for a day (Telegram sends an
+    async def mark_handled(self, update_ids: Sequence[int], now: int) -> None:
+        """The updates have been handled: its content is deleted; its id stays for a day (Telegram sends an
         unconfirmed update again within 24 hours), so a copy of it is known and not handled twice."""

@@ -488,10 +488,10 @@ class PostgresStorage(Storage):
             cur = await conn.execute("SELECT data FROM inbox WHERE handled_at IS NULL ORDER BY update_id")
             return [dict(data) for (data,) in await cur.fetchall()]
 
-    async def mark_handled(self, update_id: int, now: int) -> None:
+    async def mark_handled(self, update_ids: Sequence[int], now: int) -> None:
         async with self._transaction() as conn:
             await conn.execute(
                 "UPDATE inbox SET data = NULL, user_id = NULL, handled_at = %s "
-                "WHERE update_id = %s AND handled_at IS NULL",
-                (now, update_id),
+                "WHERE update_id = ANY(%s) AND handled_at IS NULL",
+                (now, list(update_ids)),
             )

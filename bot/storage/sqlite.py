@@ -122,6 +122,7 @@ REMINDER_COLUMNS = "id, user_id, chat_id, kind, item_id, due_at, status, attempt
 USER_TABLES = ("flow_records", "user_settings", "checklists", "checklist_items", "reminders", "activity", "inbox")
 ERROR_LOG_KEEP = 7 * 24 * 3600  # seconds of error timestamps kept (/stats shows the last 24 hours)
 HANDLED_KEPT_SECONDS = 24 * 3600  # Telegram keeps an unconfirmed update for 24 hours
+INBOX_ROWS_PER_INSERT = 200  # 4 values a row, well under SQLite's 32,766 variables per statement
 BUSY_TIMEOUT_MS = 10_000  # another process (a test, an operator's sqlite3) may hold the write lock briefly
 
 
@@ -166,19 +167,25 @@ def _reminders(rows: Iterable[Any]) -> list[Reminder]:
     return [Reminder(*row) for row in rows]
 
 
+async def _one(db: aiosqlite.Connection, sql: str, args: Sequence[Any] = ()) -> Any:
+    """The first row or None, in one trip to the connection's thread (a cursor's execute, fetch and close
+    would make three, each waiting for a turn of the busy event loop while the write lock is held)."""
+    rows = list(await db.execute_fetchall(sql, args))
+    return rows[0] if rows else None
+
+
 async def _read_record(db: aiosqlite.Connection, user_id: int) -> JsonDict:
-    async with db.execute("SELECT data FROM flow_records WHERE user_id = ?", (user_id,)) as cur:
-        row = await cur.fetchone()
+    row = await _one(db, "SELECT data FROM flow_records WHERE user_id = ?", (user_id,))
     return dict(json.loads(row[0])) if row else {}
 
 
 async def _read_settings(db: aiosqlite.Connection, user_id: int) -> UserSettings | None:
-    async with db.execute(
+    row = await _one(
+        db,
         "SELECT user_id, chat_id, locale, timezone, quiet_start, quiet_end, departure, blocked, abroad_timezone "
         "FROM user_settings WHERE user_id = ?",
         (user_id,),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     if row is None:
         return None
     departure = date.fromisoformat(row[6]) if row[6] else None
@@ -186,12 +193,11 @@ async def _read_settings(db: aiosqlite.Connection, user_id: int) -> UserSettings
 
 
 async def _read_checklist(db: aiosqlite.Connection, user_id: int) -> tuple[str | None, list[ChecklistItem]]:
-    async with db.execute("SELECT procedure FROM checklists WHERE user_id = ?", (user_id,)) as cur:
-        row = await cur.fetchone()
-    async with db.execute(
+    row = await _one(db, "SELECT procedure FROM checklists WHERE user_id = ?", (user_id,))
+    rows = await db.execute_fetchall(
         "SELECT item_id, done, muted FROM checklist_items WHERE user_id = ? ORDER BY position", (user_id,)
-    ) as cur:
-        items = [ChecklistItem(item_id, bool(done), bool(muted)) async for item_id, done, muted in cur]
+    )
+    items = [ChecklistItem(item_id, bool(done), bool(muted)) for item_id, done, muted in rows]
     return (row[0] if row else None), items
 
 
@@ -307,19 +313,21 @@ class SqliteUnit(Unit):
         return cur.lastrowid if cur.rowcount else None
 
     async def reminder(self, reminder_id: int) -> Reminder | None:
-        async with self.db.execute(
-            f"SELECT {REMINDER_COLUMNS} FROM reminders WHERE id = ? AND user_id = ?", (reminder_id, self.user_id)
-        ) as cur:
-            row = await cur.fetchone()
+        row = await _one(
+            self.db,
+            f"SELECT {REMINDER_COLUMNS} FROM reminders WHERE id = ? AND user_id = ?",
+            (reminder_id, self.user_id),
+        )
         return Reminder(*row) if row else None
 
     async def reminders(self, statuses: tuple[str, ...] = ("pending", "paused")) -> list[Reminder]:
         marks = ",".join("?" * len(statuses))
-        async with self.db.execute(
-            f"SELECT {REMINDER_COLUMNS} FROM reminders WHERE user_id = ? AND status IN ({marks}) ORDER BY due_at",
-            (self.user_id, *statuses),
-        ) as cur:
-            return _reminders(await cur.fetchall())
+        return _reminders(
+            await self.db.execute_fetchall(
+                f"SELECT {REMINDER_COLUMNS} FROM reminders WHERE user_id = ? AND status IN ({marks}) ORDER BY due_at",
+                (self.user_id, *statuses),
+            )
+        )
 
     async def set_reminder_status(self, reminder_id: int, status: str) -> None:
         await self.db.execute(
@@ -460,17 +468,14 @@ class SqliteStorage(Storage):
 
     async def claim_due(self, now: int, limit: int, stale_before: int) -> list[Reminder]:
         # One statement, one transaction: a second scheduler sees these rows as claimed.
-        async with (
-            self._transaction() as db,
-            db.execute(
+        async with self._transaction() as db:
+            rows = await db.execute_fetchall(
                 f"UPDATE reminders SET status = 'claimed', claimed_at = ?, attempts = attempts + 1 WHERE id IN ("
                 "SELECT id FROM reminders WHERE (status = 'pending' AND due_at <= ?) "
                 "OR (status = 'claimed' AND claimed_at < ?) ORDER BY due_at LIMIT ?) "
                 f"RETURNING {REMINDER_COLUMNS}",
                 (now, now, stale_before, limit),
-            ) as cur,
-        ):
-            rows = await cur.fetchall()
+            )
         return sorted(_reminders(rows), key=lambda r: (r.due_at, r.id))
 
     async def mark_reminder(
@@ -494,8 +499,7 @@ class SqliteStorage(Storage):
         # BEGIN IMMEDIATE holds SQLite's write lock: read, refill and write back as one step, for every
         # process on this file.
         async with self._transaction() as db:
-            async with db.execute("SELECT tokens, updated_at FROM send_budget WHERE name = ?", (BULK_BUCKET,)) as cur:
-                row = await cur.fetchone()
+            row = await _one(db, "SELECT tokens, updated_at FROM send_budget WHERE name = ?", (BULK_BUCKET,))
             stored_tokens, updated_at = row if row else (float(burst), now)
             tokens, wait, updated = refill(stored_tokens, updated_at, now, rate, burst)
             await db.execute(
@@ -536,14 +540,16 @@ class SqliteStorage(Storage):
         fresh: set[int] = set()
         async with self._transaction() as db:
             await db.execute("DELETE FROM inbox WHERE handled_at < ?", (now - HANDLED_KEPT_SECONDS,))
-            for update in updates:
-                cur = await db.execute(
-                    "INSERT INTO inbox (update_id, user_id, data, received_at) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT DO NOTHING",
-                    (update.update_id, update.user_id, _encode(update.data), now),
+            # One statement per batch (getUpdates gives up to 100): RETURNING names the rows it inserted.
+            for start in range(0, len(updates), INBOX_ROWS_PER_INSERT):
+                chunk = updates[start : start + INBOX_ROWS_PER_INSERT]
+                rows = await db.execute_fetchall(
+                    "INSERT INTO inbox (update_id, user_id, data, received_at) VALUES "
+                    + ", ".join(["(?, ?, ?, ?)"] * len(chunk))
+                    + " ON CONFLICT DO NOTHING RETURNING update_id",
+                    [v for u in chunk for v in (u.update_id, u.user_id, _encode(u.data), now)],
                 )
-                if cur.rowcount:
-                    fresh.add(update.update_id)
+                fresh.update(update_id for (update_id,) in rows)
         return fresh
 
     async def pending_updates(self) -> list[JsonDict]:
@@ -552,10 +558,10 @@ class SqliteStorage(Storage):
         ) as cur:
             return [dict(json.loads(data)) async for (data,) in cur]
 
-    async def mark_handled(self, update_id: int, now: int) -> None:
+    async def mark_handled(self, update_ids: Sequence[int], now: int) -> None:
         async with self._transaction() as db:
-            await db.execute(
+            await db.executemany(
                 "UPDATE inbox SET data = NULL, user_id = NULL, handled_at = ? "
                 "WHERE update_id = ? AND handled_at IS NULL",
-                (now, update_id),
+                [(now, update_id) for update_id in update_ids],
             )
