@@ -12,6 +12,7 @@ import asyncio
 import inspect
 import logging
 import os
+import random
 import signal
 import sys
 import time
@@ -111,13 +112,15 @@ def next_tap(screen: dict[str, Any]) -> str | None:
     return "|".join(summary) if summary is not None else None
 
 
-async def walk(users: Users, user: SimUser, think: float = 0.0, *, record: bool = True) -> int:
-    """One user walks docomo eSIM online from /start to the summary; returns the updates sent."""
+async def walk(users: Users, user: SimUser, think: float = 0.0, *, spread: float = 0.0, record: bool = True) -> int:
+    """One user walks docomo eSIM online from /start to the summary, reading each screen `think` seconds give or
+    take up to `spread` (uniformly, the same draws for the same user in every run); returns the updates sent."""
+    draws = random.Random(user.id)
     await users.command(user, "/start", record=record)
     sent = 1
     while (data := next_tap(users.screens[user.id])) is not None:
         if think:
-            await asyncio.sleep(think)
+            await asyncio.sleep(think + draws.uniform(-spread, spread))
         await users.tap(user, data, record=record)
         sent += 1
     return sent

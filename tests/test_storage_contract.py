@@ -85,6 +85,24 @@ async def test_settings_round_trip(storage: Storage) -> None:
     assert await storage.read_settings(USER) == changed
 
 
+async def test_a_units_settings_follow_its_own_writes_and_are_the_callers_to_change(storage: Storage) -> None:
+    async with storage.unit(USER) as tx:
+        await tx.put_record({"view": "summary"})
+        await tx.save_settings(UserSettings(USER, USER, "en", "Asia/Tokyo", blocked=True))
+    async with storage.unit(USER) as tx:
+        assert await tx.record() == {"view": "summary"}
+        seen = await tx.settings()
+        assert seen is not None and seen.blocked
+        seen.locale = "ko"  # changed but not saved: nothing changes
+        await tx.resume_reminders(now=0)
+        after = await tx.settings()
+        assert after is not None and not after.blocked and after.locale == "en"
+        await tx.erase()
+        assert await tx.settings() is None
+        assert await tx.record() == {}
+    assert await storage.read_settings(USER) is None
+
+
 async def test_checklist_keeps_flags_of_kept_items_and_cancels_old_follow_ups(storage: Storage) -> None:
     async with storage.unit(USER) as tx:
         assert await tx.make_checklist(*OLD)

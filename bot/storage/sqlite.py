@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -122,7 +123,7 @@ REMINDER_COLUMNS = "id, user_id, chat_id, kind, item_id, due_at, status, attempt
 USER_TABLES = ("flow_records", "user_settings", "checklists", "checklist_items", "reminders", "activity", "inbox")
 ERROR_LOG_KEEP = 7 * 24 * 3600  # seconds of error timestamps kept (/stats shows the last 24 hours)
 HANDLED_KEPT_SECONDS = 24 * 3600  # Telegram keeps an unconfirmed update for 24 hours
-INBOX_ROWS_PER_INSERT = 200  # 4 values a row, well under SQLite's 32,766 variables per statement
+INBOX_ROWS_PER_STATEMENT = 200  # at most 4 values a row: well under SQLite's 32,766 variables per statement
 BUSY_TIMEOUT_MS = 10_000  # another process (a test, an operator's sqlite3) may hold the write lock briefly
 
 
@@ -179,26 +180,35 @@ async def _read_record(db: aiosqlite.Connection, user_id: int) -> JsonDict:
     return dict(json.loads(row[0])) if row else {}
 
 
-async def _read_settings(db: aiosqlite.Connection, user_id: int) -> UserSettings | None:
-    row = await _one(
-        db,
-        "SELECT user_id, chat_id, locale, timezone, quiet_start, quiet_end, departure, blocked, abroad_timezone "
-        "FROM user_settings WHERE user_id = ?",
-        (user_id,),
-    )
-    if row is None:
+_UNREAD = object()  # a unit's settings before it has read them
+SETTINGS_COLUMNS = "user_id, chat_id, locale, timezone, quiet_start, quiet_end, departure, blocked, abroad_timezone"
+
+
+def _settings(row: Sequence[Any]) -> UserSettings | None:
+    """UserSettings from SETTINGS_COLUMNS (None: no row, e.g. all NULL from a LEFT JOIN)."""
+    if row[0] is None:
         return None
     departure = date.fromisoformat(row[6]) if row[6] else None
     return UserSettings(row[0], row[1], row[2], row[3], row[4], row[5], departure, bool(row[7]), row[8])
 
 
+async def _read_settings(db: aiosqlite.Connection, user_id: int) -> UserSettings | None:
+    row = await _one(db, f"SELECT {SETTINGS_COLUMNS} FROM user_settings WHERE user_id = ?", (user_id,))
+    return None if row is None else _settings(row)
+
+
 async def _read_checklist(db: aiosqlite.Connection, user_id: int) -> tuple[str | None, list[ChecklistItem]]:
-    row = await _one(db, "SELECT procedure FROM checklists WHERE user_id = ?", (user_id,))
-    rows = await db.execute_fetchall(
-        "SELECT item_id, done, muted FROM checklist_items WHERE user_id = ? ORDER BY position", (user_id,)
+    # One statement, so the procedure and its items come from the same commit without a transaction.
+    rows = list(
+        await db.execute_fetchall(
+            "SELECT c.procedure, i.item_id, i.done, i.muted FROM (SELECT ? AS id) AS me "
+            "LEFT JOIN checklists AS c ON c.user_id = me.id LEFT JOIN checklist_items AS i ON i.user_id = me.id "
+            "ORDER BY i.position",
+            (user_id,),
+        )
     )
-    items = [ChecklistItem(item_id, bool(done), bool(muted)) for item_id, done, muted in rows]
-    return (row[0] if row else None), items
+    items = [ChecklistItem(item_id, bool(done), bool(muted)) for _, item_id, done, muted in rows if item_id is not None]
+    return rows[0][0], items
 
 
 async def _stats(db: aiosqlite.Connection, active_since: int, errors_since: int, top: int) -> Stats:
@@ -228,9 +238,21 @@ class SqliteUnit(Unit):
     def __init__(self, db: aiosqlite.Connection, user_id: int) -> None:
         self.db, self.user_id = db, user_id
         self.erased = False  # the storage checkpoints the WAL once this unit has committed
+        # The user's settings as this unit last read or wrote them (nothing else writes them while the unit
+        # holds the write lock); _UNREAD until then.
+        self._settings: UserSettings | object | None = _UNREAD
 
     async def record(self) -> JsonDict:
-        return await _read_record(self.db, self.user_id)
+        # The settings come along in the same trip to the connection's thread: nearly every update reads both
+        # (conversations/turn.py resumes a user who had blocked the bot), and each trip is made holding the lock.
+        row = await _one(
+            self.db,
+            f"SELECT f.data, {', '.join(f's.{c}' for c in SETTINGS_COLUMNS.split(', '))} FROM (SELECT ? AS id) AS me "
+            "LEFT JOIN flow_records AS f ON f.user_id = me.id LEFT JOIN user_settings AS s ON s.user_id = me.id",
+            (self.user_id,),
+        )
+        self._settings = _settings(row[1:])
+        return dict(json.loads(row[0])) if row[0] else {}
 
     async def put_record(self, record: JsonDict) -> None:
         if record:
@@ -243,7 +265,9 @@ class SqliteUnit(Unit):
             await self.db.execute("DELETE FROM flow_records WHERE user_id = ?", (self.user_id,))
 
     async def settings(self) -> UserSettings | None:
-        return await _read_settings(self.db, self.user_id)
+        if self._settings is _UNREAD:
+            self._settings = await _read_settings(self.db, self.user_id)
+        return replace(self._settings) if isinstance(self._settings, UserSettings) else None  # callers may modify it
 
     async def save_settings(self, settings: UserSettings) -> None:
         await self.db.execute(
@@ -264,6 +288,7 @@ class SqliteUnit(Unit):
                 settings.abroad_timezone,
             ),
         )
+        self._settings = replace(settings)
 
     async def checklist(self) -> tuple[str | None, list[ChecklistItem]]:
         return await _read_checklist(self.db, self.user_id)
@@ -348,11 +373,14 @@ class SqliteUnit(Unit):
             (now, self.user_id),
         )
         await self.db.execute("UPDATE user_settings SET blocked = 0 WHERE user_id = ?", (self.user_id,))
+        if isinstance(self._settings, UserSettings):
+            self._settings.blocked = False
 
     async def erase(self) -> None:
         for table in USER_TABLES:
             await self.db.execute(f"DELETE FROM {table} WHERE user_id = ?", (self.user_id,))
         self.erased = True
+        self._settings = None
 
 
 class SqliteStorage(Storage):
@@ -433,6 +461,14 @@ class SqliteStorage(Storage):
             await db.execute("COMMIT")
 
     @asynccontextmanager
+    async def _alone(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The writer for a write that is one statement: SQLite commits it by itself, one trip to the
+        connection's thread where BEGIN ... COMMIT makes three, each made holding the lock that every unit waits
+        for. The lock still keeps the statement out of another coroutine's open transaction."""
+        async with self._write_lock:
+            yield self._open(self._writer)
+
+    @asynccontextmanager
     async def unit(self, user_id: int) -> AsyncIterator[Unit]:
         async with self._transaction() as db:
             unit = SqliteUnit(db, user_id)
@@ -456,19 +492,11 @@ class SqliteStorage(Storage):
         return await _read_settings(self._open(self._reader), user_id)
 
     async def read_checklist(self, user_id: int) -> tuple[str | None, list[ChecklistItem]]:
-        # One read transaction: the procedure and its items from the same commit. The reader connection is
-        # shared by concurrent sends, so the transaction takes turns.
-        db = self._open(self._reader)
-        async with self._read_lock:
-            await db.execute("BEGIN")
-            try:
-                return await _read_checklist(db, user_id)
-            finally:
-                await db.execute("COMMIT")
+        return await _read_checklist(self._open(self._reader), user_id)
 
     async def claim_due(self, now: int, limit: int, stale_before: int) -> list[Reminder]:
-        # One statement, one transaction: a second scheduler sees these rows as claimed.
-        async with self._transaction() as db:
+        # One statement, so one transaction: a second scheduler sees these rows as claimed.
+        async with self._alone() as db:
             rows = await db.execute_fetchall(
                 f"UPDATE reminders SET status = 'claimed', claimed_at = ?, attempts = attempts + 1 WHERE id IN ("
                 "SELECT id FROM reminders WHERE (status = 'pending' AND due_at <= ?) "
@@ -481,7 +509,7 @@ class SqliteStorage(Storage):
     async def mark_reminder(
         self, reminder_id: int, status: str, *, due_at: int | None = None, error: str | None = None
     ) -> None:
-        async with self._transaction() as db:
+        async with self._alone() as db:
             await db.execute(
                 "UPDATE reminders SET status = ?, due_at = COALESCE(?, due_at), last_error = ? WHERE id = ?",
                 (status, due_at, error, reminder_id),
@@ -515,7 +543,7 @@ class SqliteStorage(Storage):
             await cur.fetchone()
 
     async def note_activity(self, user_id: int, now: int) -> None:
-        async with self._transaction() as db:
+        async with self._alone() as db:
             await db.execute(
                 "INSERT INTO activity (user_id, last_seen) VALUES (?, ?) "
                 "ON CONFLICT (user_id) DO UPDATE SET last_seen = MAX(last_seen, excluded.last_seen)",
@@ -538,11 +566,13 @@ class SqliteStorage(Storage):
 
     async def keep_updates(self, updates: Sequence[Incoming], now: int) -> set[int]:
         fresh: set[int] = set()
-        async with self._transaction() as db:
+        async with self._alone() as db:
+            # Two statements on their own: forgetting old ids needs no atomicity with storing new ones.
             await db.execute("DELETE FROM inbox WHERE handled_at < ?", (now - HANDLED_KEPT_SECONDS,))
-            # One statement per batch (getUpdates gives up to 100): RETURNING names the rows it inserted.
-            for start in range(0, len(updates), INBOX_ROWS_PER_INSERT):
-                chunk = updates[start : start + INBOX_ROWS_PER_INSERT]
+            # One statement per batch (getUpdates gives up to 100), all rows or none; RETURNING names the rows
+            # it inserted.
+            for start in range(0, len(updates), INBOX_ROWS_PER_STATEMENT):
+                chunk = updates[start : start + INBOX_ROWS_PER_STATEMENT]
                 rows = await db.execute_fetchall(
                     "INSERT INTO inbox (update_id, user_id, data, received_at) VALUES "
                     + ", ".join(["(?, ?, ?, ?)"] * len(chunk))
@@ -559,9 +589,12 @@ class SqliteStorage(Storage):
             return [dict(json.loads(data)) async for (data,) in cur]
 
     async def mark_handled(self, update_ids: Sequence[int], now: int) -> None:
-        async with self._transaction() as db:
-            await db.executemany(
-                "UPDATE inbox SET data = NULL, user_id = NULL, handled_at = ? "
-                "WHERE update_id = ? AND handled_at IS NULL",
-                [(now, update_id) for update_id in update_ids],
-            )
+        ids = list(update_ids)
+        async with self._alone() as db:
+            for start in range(0, len(ids), INBOX_ROWS_PER_STATEMENT):
+                chunk = ids[start : start + INBOX_ROWS_PER_STATEMENT]
+                await db.execute(
+                    "UPDATE inbox SET data = NULL, user_id = NULL, handled_at = ? "
+                    f"WHERE update_id IN ({', '.join('?' * len(chunk))}) AND handled_at IS NULL",
+                    (now, *chunk),
+                )
