@@ -103,6 +103,20 @@ async def test_a_units_settings_follow_its_own_writes_and_are_the_callers_to_cha
     assert await storage.read_settings(USER) is None
 
 
+async def test_a_units_checklist_follows_its_own_writes(storage: Storage) -> None:
+    async with storage.unit(USER) as tx:
+        assert await tx.checklist() == (None, [])
+        await tx.make_checklist(*OLD)
+        key, items = await tx.checklist()
+        assert key == OLD[0] and not any(i.done for i in items)
+        items.clear()  # the caller's copy
+        await tx.set_item("settle_final_bill", done=True)
+        assert [i.item_id for i in (await tx.checklist())[1] if i.done] == ["settle_final_bill"]
+        await tx.make_checklist(*NEW)
+        assert (await tx.checklist())[0] == NEW[0]
+    assert (await storage.read_checklist(USER))[0] == NEW[0]
+
+
 async def test_checklist_keeps_flags_of_kept_items_and_cancels_old_follow_ups(storage: Storage) -> None:
     async with storage.unit(USER) as tx:
         assert await tx.make_checklist(*OLD)

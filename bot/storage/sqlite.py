@@ -238,9 +238,10 @@ class SqliteUnit(Unit):
     def __init__(self, db: aiosqlite.Connection, user_id: int) -> None:
         self.db, self.user_id = db, user_id
         self.erased = False  # the storage checkpoints the WAL once this unit has committed
-        # The user's settings as this unit last read or wrote them (nothing else writes them while the unit
-        # holds the write lock); _UNREAD until then.
+        # The user's settings and checklist as this unit last read or wrote them (nothing else writes them while
+        # the unit holds the write lock): _UNREAD and None until then.
         self._settings: UserSettings | object | None = _UNREAD
+        self._checklist: tuple[str | None, list[ChecklistItem]] | None = None
 
     async def record(self) -> JsonDict:
         # The settings come along in the same trip to the connection's thread: nearly every update reads both
@@ -291,7 +292,10 @@ class SqliteUnit(Unit):
         self._settings = replace(settings)
 
     async def checklist(self) -> tuple[str | None, list[ChecklistItem]]:
-        return await _read_checklist(self.db, self.user_id)
+        if self._checklist is None:
+            self._checklist = await _read_checklist(self.db, self.user_id)
+        key, items = self._checklist
+        return key, list(items)
 
     async def make_checklist(self, procedure: str, item_ids: list[str]) -> bool:
         current, old = await self.checklist()
@@ -318,6 +322,7 @@ class SqliteUnit(Unit):
             "ON CONFLICT (user_id) DO UPDATE SET procedure = excluded.procedure",
             (self.user_id, procedure),
         )
+        self._checklist = None
         return True
 
     async def set_item(self, item_id: str, *, done: bool | None = None, muted: bool | None = None) -> bool:
@@ -327,6 +332,7 @@ class SqliteUnit(Unit):
             f"UPDATE checklist_items SET {assignments} WHERE user_id = ? AND item_id = ?",
             (*(v for _, v in changes), self.user_id, item_id),
         )
+        self._checklist = None
         return cur.rowcount > 0
 
     async def add_reminder(self, chat_id: int, kind: str, item_id: str | None, due_at: int, key: str) -> int | None:
@@ -380,7 +386,7 @@ class SqliteUnit(Unit):
         for table in USER_TABLES:
             await self.db.execute(f"DELETE FROM {table} WHERE user_id = ?", (self.user_id,))
         self.erased = True
-        self._settings = None
+        self._settings, self._checklist = None, (None, [])
 
 
 class SqliteStorage(Storage):
