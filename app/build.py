@@ -25,7 +25,7 @@ from bot.settings import Settings
 from bot.shared_budget import SharedBulkBudget
 from bot.storage import Storage
 from bot.storage.factory import storage_for
-from bot.updates_request import UpdatesRequest
+from bot.updates_request import ParsedUpdates, UpdatesRequest
 from content import LOCALES, Content
 from conversations.reminder_buttons import render_reminder
 from conversations.wiring import COMMANDS, build_handlers
@@ -99,7 +99,7 @@ def build_application(
     storage: Storage | None = None,
     clock: Clock | None = None,
     request: BaseRequest | None = None,
-    get_updates_request: BaseRequest | None = None,
+    get_updates_request: UpdatesRequest | None = None,
     budget: BulkBudget | None = None,
 ) -> AppType:
     """`budget` paces reminders (default: BOT_MAX_SEND_RATE in this process; a replica passes a shared one)."""
@@ -125,9 +125,13 @@ def build_application(
     # Every Bot API failure counted by kind for /metrics; aiohttp, a third of httpx's CPU per call
     # (bot/aiohttp_request.py), with a small pool: requests queue in the limiter's priority gate instead.
     builder = builder.request(MeteredRequest(request or AiohttpRequest(connections=CONNECTIONS)))
-    # Skips updates PTB cannot parse instead of retrying them forever (bot/updates_request.py).
-    builder = builder.get_updates_request(get_updates_request or UpdatesRequest())
+    # Skips updates PTB cannot parse instead of retrying them forever, and parses each update once, into the
+    # application's queue (bot/updates_request.py).
+    updates_request = get_updates_request or UpdatesRequest()
+    queue = ParsedUpdates()
+    builder = builder.get_updates_request(updates_request).update_queue(queue)
     app: Any = builder.build()
+    updates_request.hand_to(app.bot, queue)
     app.bot_data[SERVICES_KEY] = Services(settings, content, storage, clock or SystemClock())
     # Ahead of the chat's handlers, and blocking: the note commits before the update's own unit (an erasure
     # then removes it too).

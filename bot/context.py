@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from telegram.ext import Application, CallbackContext, ExtBot
-from telegram.request import BaseRequest
 
 from bot.clock import Clock
 from bot.settings import Settings
 from bot.storage import Storage
+from bot.updates_request import UpdatesRequest
 from content import Content
 
 
@@ -48,5 +48,5 @@ class Builder(Protocol):
         content: Content,
         *,
         clock: Clock | None = None,
-        get_updates_request: BaseRequest | None = None,
+        get_updates_request: UpdatesRequest | None = None,
     ) -> AppType: ...

@@ -23,13 +23,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from telegram import Bot as TelegramBot
+from telegram import Update
 
 from bot.clock import ManualClock
 from bot.inbox import Inbox
 from bot.standin import SimUser, StandIn
 from bot.storage import SqliteStorage
 from bot.storage.base import Incoming
-from bot.updates_request import NO_UPDATES, UpdatesRequest, parseable
+from bot.updates_request import NO_UPDATES, ParsedUpdates, UpdatesRequest, parse_batch
 from tests.harness import TOKEN
 from tests.processes import clean_env, free_port, wait_until
 from tests.test_erase_on_disk import on_disk
@@ -90,9 +92,9 @@ async def test_a_polled_batch_is_stored_and_copies_come_back_bare(tmp_path: Path
     await storage.open()
     try:
         inbox = Inbox(storage, ManualClock(datetime(2026, 12, 1, tzinfo=UTC)))
-        batch = parseable([_message(5, 21), _message(6, 22)])
+        batch, _ = parse_batch([_message(5, 21), _message(6, 22)], None)
         assert await inbox.receive(batch) == [_message(5, 21), _message(6, 22)]
-        again = await inbox.receive(parseable([_message(6, 22), _message(7, 21)]))
+        again = await inbox.receive(parse_batch([_message(6, 22), _message(7, 21)], None)[0])
         assert again == [{"update_id": 6}, _message(7, 21)]
         assert [u["update_id"] for u in await storage.pending_updates()] == [5, 6, 7]
     finally:
@@ -106,6 +108,32 @@ async def test_a_batch_that_cannot_be_stored_is_not_confirmed(tmp_path: Path) ->
     batch = json.dumps({"ok": True, "result": [_message(8, 23)]}).encode()
     # python-telegram-bot sees no updates, so its next getUpdates does not move the offset past this one.
     assert await request._kept(batch) == NO_UPDATES
+
+
+async def test_a_polled_update_is_parsed_once_and_its_stand_in_swapped_in_the_queue(tmp_path: Path) -> None:
+    storage = SqliteStorage(tmp_path / "bot.sqlite3")
+    await storage.open()
+    try:
+        request, queue = UpdatesRequest(), ParsedUpdates()
+        request.keep = Inbox(storage, ManualClock(datetime(2026, 12, 1, tzinfo=UTC))).receive
+        request.hand_to(TelegramBot(TOKEN), queue)
+        await storage.keep_updates([Incoming(9, 24, _message(9, 24))], now=0)  # a copy the inbox already has
+        payload = json.dumps({"ok": True, "result": [_message(8, 23), _message(9, 24)]}).encode()
+        # PTB gets stand-ins, cheap to parse, and puts what it parsed from them into the queue, in order.
+        handed = Update.de_list(request.parse_json_payload(await request._kept(payload))["result"], None)
+        assert [u.to_dict() for u in handed] == [{"update_id": 8}, {"update_id": 9}]
+        for update in handed:
+            await queue.put(update)
+        fresh, copy = queue.get_nowait(), queue.get_nowait()
+        assert isinstance(fresh, Update)
+        assert fresh.message is not None
+        assert fresh.message.text == "/start"
+        assert fresh.get_bot().token == TOKEN  # parsed with the application's bot: shortcuts work
+        assert isinstance(copy, Update)
+        assert copy.message is None  # the copy stays bare: no handler takes it
+        assert queue.parsed == {}
+    finally:
+        await storage.close()
 
 
 # -- the backlog, killed --

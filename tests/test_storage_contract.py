@@ -92,11 +92,13 @@ async def test_a_units_settings_follow_its_own_writes_and_are_the_callers_to_cha
     async with storage.unit(USER) as tx:
         assert await tx.record() == {"view": "summary"}
         seen = await tx.settings()
-        assert seen is not None and seen.blocked
+        assert seen is not None
+        assert seen.blocked
         seen.locale = "ko"  # changed but not saved: nothing changes
         await tx.resume_reminders(now=0)
         after = await tx.settings()
-        assert after is not None and not after.blocked and after.locale == "en"
+        assert after is not None
+        assert (after.blocked, after.locale) == (False, "en")
         await tx.erase()
         assert await tx.settings() is None
         assert await tx.record() == {}
@@ -108,7 +110,8 @@ async def test_a_units_checklist_follows_its_own_writes(storage: Storage) -> Non
         assert await tx.checklist() == (None, [])
         await tx.make_checklist(*OLD)
         key, items = await tx.checklist()
-        assert key == OLD[0] and not any(i.done for i in items)
+        assert key == OLD[0]
+        assert not any(i.done for i in items)
         items.clear()  # the caller's copy
         await tx.set_item("settle_final_bill", done=True)
         assert [i.item_id for i in (await tx.checklist())[1] if i.done] == ["settle_final_bill"]
