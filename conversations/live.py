@@ -27,11 +27,16 @@ def depends_on(callback: Callback) -> str | None:
 def _stamp(ud: dict[str, object], keyboard: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
     """Put the screen token into every callback button (views build them without one)."""
 
+    tokens: dict[str | None, str] = {}  # a keyboard's buttons depend on a few answer sets: each hashed once
+
     def stamped(button: InlineKeyboardButton) -> InlineKeyboardButton:
         callback = decode(button.callback_data) if isinstance(button.callback_data, str) else None
         if callback is None or callback.action in (Action.NOOP, Action.LOCALE):
             return button
-        data = Callback(callback.action, callback.arg, flow.token(ud, depends_on(callback))).encode()
+        question = depends_on(callback)
+        if question not in tokens:
+            tokens[question] = flow.token(ud, question)
+        data = Callback(callback.action, callback.arg, tokens[question]).encode()
         return InlineKeyboardButton(button.text, callback_data=data)
 
     return InlineKeyboardMarkup([[stamped(b) for b in row] for row in keyboard.inline_keyboard])
