@@ -122,8 +122,8 @@ def build_application(
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
-    # Every Bot API failure counted by kind for /metrics; aiohttp, a third of httpx's CPU per call
-    # (bot/aiohttp_request.py), with a small pool: requests queue in the limiter's priority gate instead.
+    # Every Bot API failure counted by kind for /metrics; aiohttp rather than httpx (bot/aiohttp_request.py says
+    # why), with a small pool: requests queue in the limiter's priority gate instead.
     builder = builder.request(MeteredRequest(request or AiohttpRequest(connections=CONNECTIONS)))
     # Skips updates PTB cannot parse instead of retrying them forever, and parses each update once, into the
     # application's queue (bot/updates_request.py).

@@ -184,7 +184,7 @@ async def serve(settings: Settings, content: Content, build: Builder) -> ExitCod
 
 
 def run(settings: Settings, content: Content, build: Builder) -> ExitCode:
-    # uvloop: the event loop's own work (selecting, scheduling callbacks, socket I/O) was a fifth of the bot's
-    # CPU under load on the standard loop.
+    # uvloop: the standard loop's own work (selecting, scheduling callbacks, socket I/O) was about a fifth of the
+    # bot's samples under load; with uvloop, bench throughput went from 150 to 174 updates/s.
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         return runner.run(serve(settings, content, build))
