@@ -212,7 +212,11 @@ async def deliver(turn: Turn) -> None:
 
 async def _remember(turn: Turn, message_id: int, out: Outgoing) -> None:
     """After a send: which message shows the flow now, or that the opened message went out."""
-    async with turn.services.storage.unit(turn.user_id) as tx:
+    storage = turn.services.storage
+    if not out.opens:  # a new live screen (every /start): one statement, not a unit of work
+        await storage.patch_record(turn.user_id, {SCREEN_KEY: message_id}, when={SHOWN_KEY: out.shown})
+        return
+    async with storage.unit(turn.user_id) as tx:
         record = await tx.record()
         if out.flow and record.get(SHOWN_KEY) == out.shown:  # no later screen has been shown meanwhile
             record[SCREEN_KEY] = message_id

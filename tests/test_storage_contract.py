@@ -105,6 +105,18 @@ async def test_a_units_settings_follow_its_own_writes_and_are_the_callers_to_cha
     assert await storage.read_settings(USER) is None
 
 
+async def test_a_record_is_patched_only_while_it_holds_the_expected_values(storage: Storage) -> None:
+    assert not await storage.patch_record(USER, {"screen": 9}, when={"shown": 1})  # no record
+    async with storage.unit(USER) as tx:
+        await tx.put_record({"shown": 2, "view": "step", "answers": {"provider": "au"}})
+    assert not await storage.patch_record(USER, {"screen": 9}, when={"shown": 1})  # a later screen was shown
+    assert not await storage.patch_record(USER, {"screen": 9}, when={"shown": 2, "view": "summary"})
+    assert await storage.patch_record(USER, {"screen": 10, "view": "summary"}, when={"shown": 2, "view": "step"})
+    expected = {"shown": 2, "view": "summary", "answers": {"provider": "au"}, "screen": 10}
+    assert await storage.read_record(USER) == expected
+    assert await storage.read_record(OTHER) == {}
+
+
 async def test_a_units_checklist_follows_its_own_writes(storage: Storage) -> None:
     async with storage.unit(USER) as tx:
         assert await tx.checklist() == (None, [])

@@ -159,6 +159,11 @@ class Storage(ABC):
     def unit(self, user_id: int) -> AbstractAsyncContextManager[Unit]:
         """One update's unit of work for this user (see the module docstring)."""
 
+    @abstractmethod
+    async def patch_record(self, user_id: int, fields: JsonDict, *, when: JsonDict) -> bool:
+        """Set top-level `fields` of the user's record if every key of `when` holds that value now, in one
+        step that no unit of this user interleaves with; False when it did not (no record, or it changed)."""
+
     # -- committed reads, outside any unit --
     @abstractmethod
     async def read_record(self, user_id: int) -> JsonDict: ...

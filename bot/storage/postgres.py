@@ -380,6 +380,15 @@ class PostgresStorage(Storage):
             await conn.execute("SELECT pg_advisory_xact_lock(%s)", (user_id,))
             yield PostgresUnit(conn, user_id)
 
+    async def patch_record(self, user_id: int, fields: JsonDict, *, when: JsonDict) -> bool:
+        async with self._transaction() as conn:
+            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (user_id,))  # after any unit of this user
+            cur = await conn.execute(
+                "UPDATE flow_records SET data = data || %s WHERE user_id = %s AND data @> %s",
+                (Jsonb(fields), user_id, Jsonb(when)),
+            )
+            return cur.rowcount > 0
+
     async def read_record(self, user_id: int) -> JsonDict:
         async with self._transaction() as conn:
             return await _read_record(conn, user_id)

@@ -491,6 +491,21 @@ class SqliteStorage(Storage):
         if row is not None and row[0]:
             log.warning("checkpoint after erasing a user was blocked by a reader; the WAL is emptied later")
 
+    async def patch_record(self, user_id: int, fields: JsonDict, *, when: JsonDict) -> bool:
+        # One statement under the write lock, which every unit holds from its start to its commit.
+        sets = ", ".join("?, json(?)" for _ in fields)
+        tests = "".join(" AND json_extract(data, ?) IS json_extract(?, '$')" for _ in when)
+        async with self._alone() as db:
+            cur = await db.execute(
+                f"UPDATE flow_records SET data = json_set(data, {sets}) WHERE user_id = ?{tests}",
+                [
+                    *(v for key, value in fields.items() for v in (f'$."{key}"', _encode(value))),
+                    user_id,
+                    *(v for key, value in when.items() for v in (f'$."{key}"', _encode(value))),
+                ],
+            )
+            return cur.rowcount > 0
+
     async def read_record(self, user_id: int) -> JsonDict:
         return await _read_record(self._open(self._reader), user_id)
 
