@@ -7,7 +7,7 @@ import socket
 from datetime import timedelta
 
 import pytest
-from telegram import Bot, InputFile
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot.aiohttp_request import AiohttpRequest
@@ -22,10 +22,14 @@ def _bot(base_url: str) -> Bot:
 async def test_a_message_with_a_keyboard_and_unicode_round_trips(standin: StandIn) -> None:
     user = SimUser(7001)
     standin.push_message(user, "/start")  # the stand-in knows a chat once its user wrote
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("下一步 ›", callback_data="v2|go|1.abc|3")]])
     async with _bot(standin.base_url) as bot:
-        sent = await bot.send_message(user.id, "解約 & <b>réservé</b> +81", reply_markup=None)
-    assert sent.text == "解約 & <b>réservé</b> +81"
-    assert standin.bot_messages(user.id)[-1]["text"] == "解約 & <b>réservé</b> +81"
+        sent = await bot.send_message(user.id, '解約 & +81 "réservé"', reply_markup=keyboard)
+    assert sent.text == '解約 & +81 "réservé"'
+    assert sent.reply_markup == keyboard
+    shown = standin.bot_messages(user.id)[-1]
+    assert shown["text"] == '解約 & +81 "réservé"'
+    assert shown["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "v2|go|1.abc|3"
 
 
 async def test_an_upload_goes_as_multipart_with_its_caption(standin: StandIn) -> None:
