@@ -10,12 +10,12 @@ import logging
 import os
 import shutil
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -123,6 +123,7 @@ REMINDER_COLUMNS = "id, user_id, chat_id, kind, item_id, due_at, status, attempt
 USER_TABLES = ("flow_records", "user_settings", "checklists", "checklist_items", "reminders", "activity", "inbox")
 ERROR_LOG_KEEP = 7 * 24 * 3600  # seconds of error timestamps kept (/stats shows the last 24 hours)
 HANDLED_KEPT_SECONDS = 24 * 3600  # Telegram keeps an unconfirmed update for 24 hours
+T = TypeVar("T")
 INBOX_ROWS_PER_STATEMENT = 200  # at most 4 values a row: well under SQLite's 32,766 variables per statement
 BUSY_TIMEOUT_MS = 10_000  # another process (a test, an operator's sqlite3) may hold the write lock briefly
 
@@ -164,6 +165,12 @@ def storage_problem(path: Path, exc: BaseException) -> str:
     return f"cannot use the database {path} ({exc}): check the file, or set BOT_DB_PATH to another place"
 
 
+def _chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """`values` in runs of INBOX_ROWS_PER_STATEMENT, one statement each."""
+    for start in range(0, len(values), INBOX_ROWS_PER_STATEMENT):
+        yield values[start : start + INBOX_ROWS_PER_STATEMENT]
+
+
 def _reminders(rows: Iterable[Any]) -> list[Reminder]:
     return [Reminder(*row) for row in rows]
 
@@ -182,6 +189,10 @@ async def _read_record(db: aiosqlite.Connection, user_id: int) -> JsonDict:
 
 _UNREAD = object()  # a unit's settings before it has read them
 SETTINGS_COLUMNS = "user_id, chat_id, locale, timezone, quiet_start, quiet_end, departure, blocked, abroad_timezone"
+RECORD_AND_SETTINGS = (
+    f"SELECT f.data, {', '.join(f's.{c}' for c in SETTINGS_COLUMNS.split(', '))} FROM (SELECT ? AS id) AS me "
+    "LEFT JOIN flow_records AS f ON f.user_id = me.id LEFT JOIN user_settings AS s ON s.user_id = me.id"
+)
 
 
 def _settings(row: Sequence[Any]) -> UserSettings | None:
@@ -213,8 +224,7 @@ async def _read_checklist(db: aiosqlite.Connection, user_id: int) -> tuple[str |
 
 async def _stats(db: aiosqlite.Connection, active_since: int, errors_since: int, top: int) -> Stats:
     async def one(sql: str, *args: Any) -> int:
-        async with db.execute(sql, args) as cur:
-            row = await cur.fetchone()
+        row = await _one(db, sql, args)
         return int(row[0]) if row else 0
 
     async with db.execute(
@@ -246,12 +256,7 @@ class SqliteUnit(Unit):
     async def record(self) -> JsonDict:
         # The settings come along in the same trip to the connection's thread: nearly every update reads both
         # (conversations/turn.py resumes a user who had blocked the bot), and each trip is made holding the lock.
-        row = await _one(
-            self.db,
-            f"SELECT f.data, {', '.join(f's.{c}' for c in SETTINGS_COLUMNS.split(', '))} FROM (SELECT ? AS id) AS me "
-            "LEFT JOIN flow_records AS f ON f.user_id = me.id LEFT JOIN user_settings AS s ON s.user_id = me.id",
-            (self.user_id,),
-        )
+        row = await _one(self.db, RECORD_AND_SETTINGS, (self.user_id,))
         self._settings = _settings(row[1:])
         return dict(json.loads(row[0])) if row[0] else {}
 
@@ -439,8 +444,7 @@ class SqliteStorage(Storage):
 
     async def _migrate(self) -> None:
         db = self._open(self._writer)
-        async with db.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
+        row = await _one(db, "PRAGMA user_version")
         version = int(row[0]) if row else 0
         if version > len(MIGRATIONS):
             raise RuntimeError(f"database {self.path} has schema v{version}, newer than this code (v{len(MIGRATIONS)})")
@@ -486,8 +490,8 @@ class SqliteStorage(Storage):
         """The WAL still holds the pages as they were before an erase: copy the zeroed pages into the database
         file and empty the WAL, so no copy of the user's rows stays on disk while the bot runs."""
         db = self._open(self._writer)
-        async with self._write_lock, db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
-            row = await cur.fetchone()
+        async with self._write_lock:
+            row = await _one(db, "PRAGMA wal_checkpoint(TRUNCATE)")
         if row is not None and row[0]:
             log.warning("checkpoint after erasing a user was blocked by a reader; the WAL is emptied later")
 
@@ -560,8 +564,8 @@ class SqliteStorage(Storage):
 
     async def ping(self) -> None:
         db = self._open(self._reader)
-        async with self._read_lock, db.execute("SELECT 1") as cur:
-            await cur.fetchone()
+        async with self._read_lock:
+            await _one(db, "SELECT 1")
 
     async def note_activity(self, user_id: int, now: int) -> None:
         async with self._alone() as db:
@@ -592,8 +596,7 @@ class SqliteStorage(Storage):
             await db.execute("DELETE FROM inbox WHERE handled_at < ?", (now - HANDLED_KEPT_SECONDS,))
             # One statement per batch (getUpdates gives up to 100), all rows or none; RETURNING names the rows
             # it inserted.
-            for start in range(0, len(updates), INBOX_ROWS_PER_STATEMENT):
-                chunk = updates[start : start + INBOX_ROWS_PER_STATEMENT]
+            for chunk in _chunks(updates):
                 rows = await db.execute_fetchall(
                     "INSERT INTO inbox (update_id, user_id, data, received_at) VALUES "
                     + ", ".join(["(?, ?, ?, ?)"] * len(chunk))
@@ -610,10 +613,8 @@ class SqliteStorage(Storage):
             return [dict(json.loads(data)) async for (data,) in cur]
 
     async def mark_handled(self, update_ids: Sequence[int], now: int) -> None:
-        ids = list(update_ids)
         async with self._alone() as db:
-            for start in range(0, len(ids), INBOX_ROWS_PER_STATEMENT):
-                chunk = ids[start : start + INBOX_ROWS_PER_STATEMENT]
+            for chunk in _chunks(update_ids):
                 await db.execute(
                     "UPDATE inbox SET data = NULL, user_id = NULL, handled_at = ? "
                     f"WHERE update_id IN ({', '.join('?' * len(chunk))}) AND handled_at IS NULL",
