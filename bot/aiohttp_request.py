@@ -50,10 +50,10 @@ class AiohttpRequest(BaseRequest):
         if self._session is None:
             raise RuntimeError("This AiohttpRequest is not initialized!")
         files = request_data.multipart_data if request_data is not None and request_data.contains_files else None
-        read = _given(read_timeout, "read")
-        connect = _given(connect_timeout, "connect")
-        pool = _given(pool_timeout, "pool")
-        write = _given(write_timeout, "write") if files is None else _given(write_timeout, MEDIA_WRITE_TIMEOUT)
+        read = _given(read_timeout, DEFAULT_TIMEOUTS["read"])
+        connect = _given(connect_timeout, DEFAULT_TIMEOUTS["connect"])
+        pool = _given(pool_timeout, DEFAULT_TIMEOUTS["pool"])
+        write = _given(write_timeout, DEFAULT_TIMEOUTS["write"] if files is None else MEDIA_WRITE_TIMEOUT)
         # aiohttp has no write timeout: the whole request gets the sum of the phases as its ceiling instead.
         phases = (read, write, connect, pool)
         timeout = aiohttp.ClientTimeout(
@@ -72,10 +72,10 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{type(err).__name__}: {err}") from err
 
 
-def _given(value: Any, default: str | float) -> float | None:
-    """The timeout a call passed (None: no limit), else the default named by `default` or given as a number."""
+def _given(value: Any, default: float) -> float | None:
+    """The timeout a call passed (None: no limit), else `default`."""
     if value is BaseRequest.DEFAULT_NONE:
-        return DEFAULT_TIMEOUTS[default] if isinstance(default, str) else default
+        return default
     return None if value is None else float(value)
 
 
