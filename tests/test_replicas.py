@@ -188,12 +188,14 @@ async def test_two_replicas_behind_a_round_robin_survive_a_sigkill(standin: Stan
                 before = proxy.served.copy()
                 at_kill: Counter[str] = Counter()
 
-                async def kill_soon() -> None:
-                    await asyncio.sleep(0.5)  # the users are mid-walk
+                async def kill_mid_walk() -> None:
+                    # After about a third of the second half's taps, however fast the replicas answer them.
+                    while proxy.served.total() - before.total() < USERS:
+                        await asyncio.sleep(0.01)
                     replicas[1].kill()  # SIGKILL
                     at_kill.update(proxy.served)
 
-                await asyncio.gather(kill_soon(), *(w.walk(SECOND_HALF) for w in walkers))
+                await asyncio.gather(kill_mid_walk(), *(w.walk(SECOND_HALF) for w in walkers))
                 await asyncio.wait_for(replicas[1].wait(), PROCESS_TIMEOUT)
                 survivor, killed = proxy.urls
                 assert at_kill[killed] > before[killed]  # the killed replica served part of the second half
