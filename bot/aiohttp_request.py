@@ -1,5 +1,5 @@
-"""The Bot API transport for the bot's own calls (answers, edits, sends): python-telegram-bot's `BaseRequest`
-on aiohttp instead of httpx.
+"""The Bot API transport for every call (answers, edits, sends, and getUpdates through bot/updates_request.py):
+python-telegram-bot's `BaseRequest` on aiohttp instead of httpx.
 
 Profiled under load (`bench throughput`), httpx and httpcore took about 36% of the bot's CPU: each request
 runs through several pure-Python layers (pool bookkeeping, anyio streams, h11). aiohttp parses HTTP in C and

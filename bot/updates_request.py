@@ -1,4 +1,4 @@
-"""The HTTP request object python-telegram-bot uses for getUpdates only.
+"""The HTTP request object python-telegram-bot uses for getUpdates only (on aiohttp, as every other call).
 
 Two failures would otherwise leave a process that looks alive but serves nobody:
 - one update PTB cannot parse fails the whole getUpdates batch, so the offset never moves past it and
@@ -19,8 +19,8 @@ from http import HTTPStatus
 from typing import Any
 
 from telegram import Bot, Update
-from telegram.request import HTTPXRequest
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.storage.base import Incoming
 
 log = logging.getLogger(__name__)
@@ -73,9 +73,9 @@ class ParsedUpdates(asyncio.Queue[object]):
         super().put_nowait(item)
 
 
-class UpdatesRequest(HTTPXRequest):
+class UpdatesRequest(AiohttpRequest):
     def __init__(self, on_invalid_token: Callable[[], None] | None = None) -> None:
-        super().__init__(connection_pool_size=1)  # PTB's default for the getUpdates request
+        super().__init__(connections=1)  # one long poll at a time, as PTB's own getUpdates request
         self._on_invalid_token = on_invalid_token
         self.keep: Keep | None = None  # the inbox's `receive`, once the storage exists
         self._bot: Bot | None = None
