@@ -115,7 +115,7 @@ def build_application(
         .context_types(ContextTypes(context=AppContext))
         # Replies: per-chat limits only (bot/sending.py); reminders also wait for the bulk budget. Requests queue
         # in the limiter's gate (interactive first), never in the HTTP client's pool.
-        .rate_limiter(ChatLimiter(slots=CONNECTIONS))
+        .rate_limiter(ChatLimiter(private_rate=settings.bot_private_chat_rate, slots=CONNECTIONS))
         # Users in parallel, each user's and each chat's updates in order (bot/ordering.py).
         .concurrent_updates(PerChatProcessor())
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))

@@ -1,5 +1,6 @@
 """Full-stack throughput: N simulated users walk a procedure at the same time against the real bot process
-(`python -m bot`, long polling) through the local Bot API stand-in over real HTTP, Telegram's limits off.
+(`python -m bot`, long polling) through the local Bot API stand-in over real HTTP, Telegram's limits off (so
+the bot's own pacing of a private chat to Telegram's limit is off too: BOT_PRIVATE_CHAT_RATE=0).
 
     python -m bench throughput [--users 100,500] [--peer ptb-example] [--cpus 0]
     python -m bench throughput --replicas [--users 50,100] [--postgres-url URL]
@@ -72,6 +73,7 @@ async def ours(users: int, cpus: str | None) -> tuple[Result, int]:
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": standin.base_url,
         "BOT_DB_PATH": str(folder / "bot.sqlite3"),
+        "BOT_PRIVATE_CHAT_RATE": "0",
     }
     try:
         async with bot_process(["-m", "bot", "--log-level", "WARNING"], env, cpus=cpus, cwd=folder):
@@ -168,6 +170,7 @@ async def replica_set(count: int, standin: StandIn, url: str) -> AsyncIterator[B
                 "BOT_WEBHOOK_URL": f"https://bot.example.org{HOOK_PATH}",
                 "BOT_WEBHOOK_PORT": str(port),
                 "BOT_WEBHOOK_SECRET": SECRET,
+                "BOT_PRIVATE_CHAT_RATE": "0",
             }
             await stack.enter_async_context(
                 bot_process(["-m", "bot", "--log-level", "WARNING"], env, cpus=None, cwd=folder)

@@ -44,6 +44,10 @@ class Pace:
         self._tat = max(self._tat, now) + self.interval
         return wait
 
+    def idle(self, now: float) -> bool:
+        """Nothing reserved any more: the same as a fresh Pace, so a holder may drop it."""
+        return self._tat <= now
+
 
 class PacedBudget:
     """At most `rate` bulk messages reach Telegram in any one second, from this process.

@@ -1,8 +1,12 @@
 """The rate limiter every Bot API request goes through: Telegram's per-chat limits, and interactive first.
 
 Two kinds of sends share it. *Interactive* ones (answers, edits and screens for a user's own update) are held
-back only by the chat they go to: a group's 20 messages a minute, and a chat Telegram answered 429 for, which
-is paused for its `retry_after` (other chats carry on) before the request is retried. *Bulk* ones (what the
+back only by the chat they go to: a group's 20 messages a minute; a private chat's messages (sends and edits)
+paced at `private_rate` a second after a burst of PRIVATE_BURST, as Telegram's FAQ asks ("avoid sending more
+than one message per second in a single chat", short bursts allowed; it publishes no burst size), so a user
+tapping faster than that waits the fraction of a second to the next slot instead of a 429's whole seconds;
+and a chat Telegram answered 429 for anyway, which is paused for its `retry_after` (other chats carry on)
+before the request is retried. *Bulk* ones (what the
 bot starts itself; the caller passes `rate_limit_args=BULK`) have already waited for the bulk budget
 (bot/budget.py); here they respect the chat's limits like any other request, and when both kinds wait for one
 of the `slots` open requests, interactive ones go first. A request that keeps getting 429 raises RetryAfter
@@ -80,13 +84,32 @@ def _seconds(retry_after: int | timedelta) -> float:
     return retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)
 
 
+def is_message(endpoint: str) -> bool:
+    """A request that puts a message into a chat or changes one: what a private chat's limit counts."""
+    return endpoint.startswith(("send", "edit", "copyMessage", "forwardMessage")) and endpoint != "sendChatAction"
+
+
 class ChatLimiter(BaseRateLimiter[dict[str, Any]]):
-    def __init__(self, *, max_retries: int = 3, slots: int = 128, clock: Callable[[], float] = time.monotonic) -> None:
+    """`private_rate`: messages a second to one private chat (0: not paced, a 429 is still obeyed)."""
+
+    PRIVATE_BURST = 3
+    SWEEP_FROM = 1024  # paces kept before idle ones are dropped (an idle Pace is the same as a fresh one)
+
+    def __init__(
+        self,
+        *,
+        private_rate: float = FloodLimit.MESSAGES_PER_SECOND_PER_CHAT,
+        max_retries: int = 3,
+        slots: int = 128,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.max_retries = max_retries
+        self._private_rate = private_rate
         self._gate = PriorityGate(slots)
         self._clock = clock
         self._paused: dict[object, float] = {}  # chat -> when its 429 pause ends (monotonic)
-        self._groups: dict[object, Pace] = {}
+        self._paces: dict[object, Pace] = {}
+        self._sweep_at = self.SWEEP_FROM
 
     async def initialize(self) -> None:
         """Nothing to set up: the limits live in memory."""
@@ -94,17 +117,30 @@ class ChatLimiter(BaseRateLimiter[dict[str, Any]]):
     async def shutdown(self) -> None:
         """Nothing to release."""
 
-    async def _wait_for_chat(self, chat: object) -> None:
-        if chat is None:
-            return
-        if is_group(chat):
-            pace = self._groups.get(chat)
-            if pace is None:
+    def _pace(self, chat: object, endpoint: str) -> Pace | None:
+        """The chat's pace, made on first use; None when this request is not paced."""
+        if not is_group(chat) and (self._private_rate <= 0 or not is_message(endpoint)):
+            return None
+        pace = self._paces.get(chat)
+        if pace is None:
+            if len(self._paces) >= self._sweep_at:
+                now = self._clock()
+                self._paces = {c: p for c, p in self._paces.items() if not p.idle(now)}
+                self._sweep_at = max(self.SWEEP_FROM, 2 * len(self._paces))
+            if is_group(chat):
                 limit = FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP
-                pace = self._groups[chat] = Pace(limit, 60.0, burst=limit)
-            wait = pace.take(self._clock())
-            if wait > 0:
-                await asyncio.sleep(wait)
+                pace = Pace(limit, 60.0, burst=limit)
+            else:
+                pace = Pace(self._private_rate, 1.0, burst=self.PRIVATE_BURST)
+            self._paces[chat] = pace
+        return pace
+
+    async def _wait_for_chat(self, chat: object, pace: Pace | None) -> None:
+        while pace is not None:
+            wait = pace.delay(self._clock())  # again after sleeping: another request may have gone meanwhile
+            if wait <= 0:
+                break
+            await asyncio.sleep(wait)
         while (until := self._paused.get(chat)) is not None:
             wait = until - self._clock()
             if wait <= 0:
@@ -123,12 +159,19 @@ class ChatLimiter(BaseRateLimiter[dict[str, Any]]):
     ) -> JSONResult:
         bulk = bool(rate_limit_args and rate_limit_args.get("bulk"))
         chat = data.get("chat_id")
+        pace = None if chat is None else self._pace(chat, endpoint)
         retries = 0
         while True:
-            await self._wait_for_chat(chat)
+            await self._wait_for_chat(chat, pace)
             try:
                 async with self._gate.slot(bulk=bulk):
-                    return await callback(*args, **kwargs)
+                    try:
+                        return await callback(*args, **kwargs)
+                    finally:
+                        if pace is not None:
+                            # Counted when answered, not when started: it has reached Telegram by then, so a
+                            # request slower than the next one cannot make two arrive too close together.
+                            pace.take(self._clock())
             except RetryAfter as exc:
                 wait = _seconds(exc.retry_after)
                 if chat is not None:

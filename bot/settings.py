@@ -42,6 +42,8 @@ class Settings(SiteSettings):  # BOT_USERNAME and BOT_WEB_BASE_URL come from Sit
     bot_default_locale: Locale = "zh-Hans"
     bot_reminder_interval: float = Field(default=30.0, gt=0)  # seconds between dispatcher runs
     bot_max_send_rate: float = Field(default=25.0, gt=0)  # messages per second, under Telegram's 30/s
+    # Messages a second to one private chat, after a short burst (Telegram's FAQ asks for about 1); 0: not paced.
+    bot_private_chat_rate: float = Field(default=1.0, ge=0)
     # Webhook mode (production behind a reverse proxy): set the public URL and a secret token.
     bot_webhook_url: str | None = None
     bot_webhook_listen: str = "127.0.0.1"

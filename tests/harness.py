@@ -37,12 +37,14 @@ def shared_content() -> Content:
 
 
 def settings_for(standin: StandIn, db_path: Path, **overrides: Any) -> Settings:
+    """Private chats not paced unless a test asks: tests tap without reading, and a stand-in without limits
+    models no per-chat limit either (tests of the pacing pass bot_private_chat_rate)."""
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         telegram_bot_token=TOKEN,
         telegram_api_base_url=standin.base_url,
         bot_db_path=db_path,
-        **overrides,
+        **{"bot_private_chat_rate": 0.0, **overrides},
     )
 
 

@@ -190,8 +190,7 @@ async def test_two_replicas_behind_a_round_robin_survive_a_sigkill(standin: Stan
 
                 async def kill_mid_walk() -> None:
                     # After about a third of the second half's taps, however fast the replicas answer them.
-                    while proxy.served.total() - before.total() < USERS:
-                        await asyncio.sleep(0.01)
+                    await wait_until(lambda: proxy.served.total() - before.total() >= USERS)
                     replicas[1].kill()  # SIGKILL
                     at_kill.update(proxy.served)
 

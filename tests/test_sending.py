@@ -4,6 +4,7 @@ interactive sends ahead of bulk ones, and the stand-in's model of Telegram's flo
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -210,6 +211,44 @@ async def test_a_flooding_user_does_not_hold_up_another_users_tap(tmp_path: Path
             assert reply < last_help
     finally:
         await standin.stop()
+
+
+async def test_a_private_chat_is_paced_so_telegram_refuses_nothing_and_other_chats_go_on(tmp_path: Path) -> None:
+    standin = StandIn(TOKEN, limits=True)
+    await standin.start()
+    try:
+        async with running_bot(standin, tmp_path / "bot.sqlite3", bot_private_chat_rate=1.0) as app:
+            other = Chat(standin, app, SimUser(2))
+            await other.send("/start")
+            flooder = SimUser(1)
+            for _ in range(6):
+                standin.push_message(flooder, "/help")
+            screen, before = other.screen, len(standin.calls)
+            update_id, _ = standin.push_callback(
+                other.user, dict(screen), next(d for label, d in buttons(screen) if "docomo" in label)
+            )
+            await other.settle(update_id)
+        assert [c for c in standin.calls if not c.ok] == []  # not one 429
+        helps = [c.at for c in standin.calls if c.method == "sendMessage" and c.params.get("chat_id") == 1]
+        assert len(helps) == 6
+        # A burst of three, then one a second (a little less: the pace is kept where the request leaves).
+        assert all(later - earlier > 0.9 for earlier, later in itertools.pairwise(helps[2:]))
+        sent = [(c.method, c.params.get("chat_id")) for c in standin.calls[before:]]
+        assert sent.index(("editMessageText", 2)) < max(i for i, call in enumerate(sent) if call == ("sendMessage", 1))
+    finally:
+        await standin.stop()
+
+
+def test_private_chats_paced_are_dropped_once_idle() -> None:
+    now = [0.0]
+    limiter = ChatLimiter(clock=lambda: now[0])
+    for chat in range(ChatLimiter.SWEEP_FROM):
+        limiter._pace(chat, "sendMessage")
+    now[0] = 2.0  # every pace idle again
+    assert limiter._pace(-100, "sendMessage") is not None  # a group: the sweep before adding it
+    assert len(limiter._paces) == 1
+    assert limiter._pace(1, "sendChatAction") is None  # not a message
+    assert ChatLimiter(private_rate=0)._pace(1, "sendMessage") is None
 
 
 async def test_a_tap_answered_too_late_still_gets_its_screen(standin: StandIn, db: Path) -> None:
