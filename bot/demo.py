@@ -176,6 +176,7 @@ async def demo_app(
             "telegram_api_base_url": standin.base_url,
             "bot_reminder_interval": REMINDER_TICK,
             "bot_webhook_url": None,
+            "bot_private_chat_rate": 0.0,  # the stand-in here is no Telegram: nothing to pace for
         }
     )
     try:
