@@ -29,6 +29,7 @@ from content.selection import STAYS as STAYS
 from content.selection import options as options
 from content.selection import procedure_of as procedure_of
 from content.selection import provider_of as provider_of
+from conversations.callbacks import QUESTION_OF, Action
 from conversations.states import State
 
 # awaiting: what typed text answers ("departure": the user is leaving and has not given the date; "abroad":
@@ -75,6 +76,15 @@ def token(ud: dict[str, Any], depends_on: str | None = None) -> str:
     only a screen from another flow or another procedure is stale."""
     sel = answers_before(answers(ud), depends_on)
     return f"{base36(int(ud.get(FLOW_NO, 0)))}.{digest(repr(sorted(sel.items())))}"
+
+
+def depends_on(action: Action, arg: str) -> str | None:
+    """The question before which the answers decide what a button means (None: all the answers)."""
+    if action in QUESTION_OF:
+        return QUESTION_OF[action]
+    if action is Action.BACK:
+        return arg if arg in QUESTIONS else QUESTIONS[0]
+    return None
 
 
 def digest(value: str) -> str:

@@ -1,4 +1,4 @@
-"""The flow's live screen: render it from the record (with its tokens), and decide whether a flow button is
+"""The flow's live screen: render it from the record (views stamp its tokens), and decide whether a flow button is
 still live. A flow button is live when its token matches the record (same flow, same answers for what the
 button depends on); a refused one never rewrites the live screen's keyboard."""
 
@@ -6,40 +6,13 @@ from __future__ import annotations
 
 import functools
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Message
 
 from bot.screens import Screen
 from conversations import flow, sharing, views
-from conversations.callbacks import QUESTION_OF, Action, Callback, decode
+from conversations.callbacks import Callback
 from conversations.states import State
 from conversations.turn import SCREEN_KEY, Body, PtbCallback, Turn, on_button
-
-
-def depends_on(callback: Callback) -> str | None:
-    """The question before which the answers decide what this button means (None: all the answers)."""
-    if callback.action in QUESTION_OF:
-        return QUESTION_OF[callback.action]
-    if callback.action is Action.BACK:
-        return callback.arg if callback.arg in flow.QUESTIONS else flow.QUESTIONS[0]
-    return None
-
-
-def _stamp(ud: dict[str, object], keyboard: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
-    """Put the screen token into every callback button (views build them without one)."""
-
-    tokens: dict[str | None, str] = {}  # a keyboard's buttons depend on a few answer sets: each hashed once
-
-    def stamped(button: InlineKeyboardButton) -> InlineKeyboardButton:
-        callback = decode(button.callback_data) if isinstance(button.callback_data, str) else None
-        if callback is None or callback.action in (Action.NOOP, Action.LOCALE):
-            return button
-        question = depends_on(callback)
-        if question not in tokens:
-            tokens[question] = flow.token(ud, question)
-        data = Callback(callback.action, callback.arg, tokens[question]).encode()
-        return InlineKeyboardButton(button.text, callback_data=data)
-
-    return InlineKeyboardMarkup([[stamped(b) for b in row] for row in keyboard.inline_keyboard])
 
 
 async def current_screen(turn: Turn) -> Screen:
@@ -50,8 +23,7 @@ async def current_screen(turn: Turn) -> Screen:
         _, items = await turn.tx.checklist()
         ticked = {i.item_id for i in items if i.done}
         link = sharing.links_for(turn.context, flow.answers(record), turn.locale).text(turn.content, turn.locale)
-    screen = views.current_screen(turn.content, record, turn.locale, ticked, link)
-    return Screen(screen.text, _stamp(record, screen.keyboard))
+    return views.current_screen(turn.content, record, turn.locale, ticked, link)
 
 
 async def show_flow(turn: Turn, *, new: bool = False) -> None:
@@ -63,7 +35,7 @@ def has_flow(turn: Turn) -> bool:
 
 
 def is_live(turn: Turn, callback: Callback) -> bool:
-    return has_flow(turn) and callback.token == flow.token(turn.record, depends_on(callback))
+    return has_flow(turn) and callback.token == flow.token(turn.record, flow.depends_on(callback.action, callback.arg))
 
 
 async def stale(turn: Turn) -> None:

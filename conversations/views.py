@@ -30,6 +30,23 @@ def button(label: str, action: Action, arg: str = "", token: str = "") -> Inline
     return InlineKeyboardButton(label, callback_data=Callback(action, arg, token).encode())
 
 
+class FlowButtons:
+    """The buttons of the flow's screens, each with its screen token (flow.token) for this record. A keyboard's
+    buttons depend on a few answer sets: each is hashed once."""
+
+    def __init__(self, ud: dict[str, Any]) -> None:
+        self._ud = ud
+        self._tokens: dict[str | None, str] = {}
+
+    def __call__(self, label: str, action: Action, arg: str = "") -> InlineKeyboardButton:
+        if action in (Action.NOOP, Action.LOCALE):
+            return button(label, action, arg)
+        question = flow.depends_on(action, arg)
+        if question not in self._tokens:
+            self._tokens[question] = flow.token(self._ud, question)
+        return button(label, action, arg, self._tokens[question])
+
+
 def fill(text: str, provider: Provider, locale: str) -> str:
     """Escape content text for HTML and expand {link:id} / {phone:id} from the provider's declarations."""
 
@@ -50,9 +67,9 @@ def escape_ui(content: Content, key: str, locale: str, **values: Any) -> str:
     return html.escape(content.text(key, locale, **values), quote=False)
 
 
-def _nav_row(content: Content, locale: str, *, back: str | None) -> list[InlineKeyboardButton]:
-    row = [button(content.text("btn_back", locale), Action.BACK, back)] if back else []
-    row.append(button(content.text("btn_restart", locale), Action.RESTART))
+def _nav_row(content: Content, locale: str, stamp: FlowButtons, *, back: str | None) -> list[InlineKeyboardButton]:
+    row = [stamp(content.text("btn_back", locale), Action.BACK, back)] if back else []
+    row.append(stamp(content.text("btn_restart", locale), Action.RESTART))
     return row
 
 
@@ -82,16 +99,16 @@ def _choices(content: Content, sel: dict[str, str], locale: str) -> str:
 
 
 def question_screen(content: Content, ud: dict[str, Any], locale: str, question: str) -> Screen:
-    sel = flow.answers(ud)
+    sel, stamp = flow.answers(ud), FlowButtons(ud)
     opts = flow.options(content, sel, question)
     rows: list[list[InlineKeyboardButton]] = []
     if question == "provider":
         prompt = escape_ui(content, "greeting", locale) + "\n\n" + escape_ui(content, "ask_provider", locale)
         for kind, providers in content.grouped_providers():
-            rows.append([button(f"— {content.text(f'group_{kind}', locale)} —", Action.NOOP, kind)])
+            rows.append([stamp(f"— {content.text(f'group_{kind}', locale)} —", Action.NOOP, kind)])
             for i in range(0, len(providers), PROVIDERS_PER_ROW):
                 rows.append(
-                    [button(p.name[locale], Action.PROVIDER, p.id) for p in providers[i : i + PROVIDERS_PER_ROW]]
+                    [stamp(p.name[locale], Action.PROVIDER, p.id) for p in providers[i : i + PROVIDERS_PER_ROW]]
                 )
     else:
         provider = flow.provider_of(content, sel)
@@ -100,10 +117,10 @@ def question_screen(content: Content, ud: dict[str, Any], locale: str, question:
         if provider is not None and flow.first_after_provider(content, sel, question):
             prompt += note_block(content, provider, locale)
         action = ANSWER_ACTIONS[question]
-        rows.extend([button(content.text(f"{question}_{opt}", locale), action, opt)] for opt in opts)
+        rows.extend([stamp(content.text(f"{question}_{opt}", locale), action, opt)] for opt in opts)
         chosen = _choices(content, sel, locale)
         prompt = f"{chosen}\n\n{prompt}" if chosen else prompt
-    rows.append(_nav_row(content, locale, back=flow.back_target(ud) if ud.get("asked") else None))
+    rows.append(_nav_row(content, locale, stamp, back=flow.back_target(ud) if ud.get("asked") else None))
     return Screen(prompt, InlineKeyboardMarkup(rows))
 
 
@@ -156,6 +173,7 @@ def _chosen(content: Content, ud: dict[str, Any]) -> tuple[dict[str, str], Provi
 
 def step_screen(content: Content, ud: dict[str, Any], locale: str) -> Screen:
     sel, provider, proc = _chosen(content, ud)
+    stamp = FlowButtons(ud)
     steps = proc.steps_for(sel)
     index = min(int(ud.get("step", 0)), len(steps) - 1)
     step = steps[index]
@@ -175,23 +193,23 @@ def step_screen(content: Content, ud: dict[str, Any], locale: str) -> Screen:
     parts.append(escape_ui(content, "sources_line", locale, links="\x00").replace("\x00", _sources(provider, step)))
     parts.append(official_line(content, provider, proc, locale))
     back = (Action.GO_STEP, str(index - 1)) if index else (Action.BACK, flow.back_target(ud))
-    nav = [button(content.text("btn_back", locale), *back)]
+    nav = [stamp(content.text("btn_back", locale), *back)]
     if index + 1 < total:
-        nav.append(button(content.text("btn_next", locale), Action.GO_STEP, str(index + 1)))
+        nav.append(stamp(content.text("btn_next", locale), Action.GO_STEP, str(index + 1)))
     else:
-        nav.append(button(content.text("btn_summary", locale), Action.SUMMARY))
+        nav.append(stamp(content.text("btn_summary", locale), Action.SUMMARY))
     toggle = content.text("btn_mark_undone" if done else "btn_mark_done", locale)
     rows = [
         nav,
         [
-            button(toggle, Action.MARK, f"{index}-{0 if done else 1}"),
-            button(content.text("btn_remind", locale), Action.REMIND),
+            stamp(toggle, Action.MARK, f"{index}-{0 if done else 1}"),
+            stamp(content.text("btn_remind", locale), Action.REMIND),
         ],
-        [share_button(content, sel, locale), button(content.text("btn_checklist", locale), Action.CHECKLIST)],
-        [button(content.text("btn_restart", locale), Action.RESTART)],
+        [share_button(content, sel, locale), stamp(content.text("btn_checklist", locale), Action.CHECKLIST)],
+        [stamp(content.text("btn_restart", locale), Action.RESTART)],
     ]
     if ud.get(flow.AWAITING_KEY) == flow.AWAITING_DEPARTURE:  # leaving, date unknown: ask on every step
-        rows.insert(2, [button(content.text("btn_ask_departure", locale), Action.PLAN, "open")])
+        rows.insert(2, [stamp(content.text("btn_ask_departure", locale), Action.PLAN, "open")])
     return Screen("\n\n".join(parts), InlineKeyboardMarkup(rows))
 
 
@@ -207,6 +225,7 @@ def _item_lines(content: Content, item_ids: list[str], done: set[str], locale: s
 def summary_screen(content: Content, ud: dict[str, Any], locale: str, ticked: set[str], link: str) -> Screen:
     """The last screen: steps done, the outstanding items (tickable here), the official page and date."""
     sel, provider, proc = _chosen(content, ud)
+    stamp = FlowButtons(ud)
     steps = proc.steps_for(sel)
     done = sum(1 for s in steps if s.id in ud.get("done", []))
     items = proc.items_for(sel)
@@ -231,7 +250,7 @@ def summary_screen(content: Content, ud: dict[str, Any], locale: str, ticked: se
             break
     rows = [
         [
-            button(
+            stamp(
                 f"{CHECK_DONE if i in ticked else CHECK_OPEN} {content.catalogue.items[i].title[locale]}",
                 Action.CHECK,
                 f"{i}-{0 if i in ticked else 1}",
@@ -242,12 +261,12 @@ def summary_screen(content: Content, ud: dict[str, Any], locale: str, ticked: se
     if any(i not in ticked for i in items):
         rows.append(
             [
-                button(content.text("btn_remind", locale), Action.REMIND),
-                button(content.text("btn_plan", locale), Action.PLAN, "open"),
+                stamp(content.text("btn_remind", locale), Action.REMIND),
+                stamp(content.text("btn_plan", locale), Action.PLAN, "open"),
             ]
         )
-    rows.append([button(content.text("btn_back", locale), Action.GO_STEP, str(len(steps) - 1))])
-    rows.append([share_button(content, sel, locale), button(content.text("btn_restart", locale), Action.RESTART)])
+    rows.append([stamp(content.text("btn_back", locale), Action.GO_STEP, str(len(steps) - 1))])
+    rows.append([share_button(content, sel, locale), stamp(content.text("btn_restart", locale), Action.RESTART)])
     return Screen(text, InlineKeyboardMarkup(rows))
 
 

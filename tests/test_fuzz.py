@@ -77,7 +77,7 @@ from bot.standin import ApiError, Call, SimUser, StandIn
 from content import LOCALES, deeplinks
 from conversations import flow, views
 from conversations.callbacks import VERSION, Action, Callback, decode
-from conversations.live import depends_on
+from conversations.flow import depends_on
 from conversations.locale import user_locale
 from conversations.matching import MAX_MATCH_LENGTH
 from conversations.reminder_views import QUIET_CHOICES
@@ -330,7 +330,7 @@ def live_by_record(record: JsonDict, callback: Callback) -> bool:
     """A flow button is live when its token is the record's; long-lived buttons carry no flow token."""
     if callback.action not in FLOW_ACTIONS:
         return True
-    return callback.token == flow.token(record, depends_on(callback))
+    return callback.token == flow.token(record, depends_on(callback.action, callback.arg))
 
 
 def stored_problems(db: Path, users: Iterable[int] | None) -> list[str]:
