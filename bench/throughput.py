@@ -2,13 +2,15 @@
 (`python -m bot`, long polling) through the local Bot API stand-in over real HTTP, Telegram's limits off (so
 the bot's own pacing of a private chat to Telegram's limit is off too: BOT_PRIVATE_CHAT_RATE=0).
 
-    python -m bench throughput [--users 100,500] [--peer ptb-example] [--cpus 0]
+    python -m bench throughput [--users 100,500] [--peer ptb-example] [--rounds 3] [--cpus 0]
     python -m bench throughput --replicas [--users 50,100] [--postgres-url URL]
 
 With `--peer ptb-example` the same run also starts python-telegram-bot's plain conversation example
 (bench/ptb_example.py) under the same load (same users, same number of updates each, its two buttons edited
-in place) and prints both and the ratio. `--cpus 0` pins each bot process to one core (taskset) while the
-stand-in and the simulated users run on the other.
+in place) and prints both and the ratio. Each bot runs `--rounds` times, the two taking turns, and the
+median run of each is shown (with every run's rate): this shared machine's speed drifts by ±20% within
+minutes. `--cpus 0` pins each bot process to one core (taskset) while the stand-in and the simulated users
+run on the other.
 
 `--replicas` instead runs the bot in webhook mode on PostgreSQL, as one replica and then as two replicas on one
 database with a round-robin balancer in front (each update POSTed to the next replica in turn, as nginx does in
@@ -219,6 +221,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench throughput", description=__doc__)
     parser.add_argument("--users", default="100,500", help="comma-separated user counts, one run each")
     parser.add_argument("--peer", choices=["ptb-example"], default=None)
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each bot per user count, taking turns")
     parser.add_argument("--cpus", default="0", help="taskset CPU list for each bot process ('' to not pin)")
     parser.add_argument("--replicas", action="store_true", help="one vs two webhook replicas on PostgreSQL")
     parser.add_argument("--postgres-url", default=None, help="--replicas: the PostgreSQL server (see above)")
@@ -227,13 +230,32 @@ def main(argv: list[str]) -> int:
         return replicas_main(args)
     cpus = args.cpus or None
     for users in (int(n) for n in args.users.split(",")):
-        result, per_user = asyncio.run(ours(users, cpus))
+        # The bots take turns, so a noisy spell of this shared machine falls on both; the median run of each
+        # is compared.
+        mine: list[Result] = []
+        theirs: list[Result] = []
+        per_user = 0
+        for _ in range(max(1, args.rounds)):
+            result, per_user = asyncio.run(ours(users, cpus))
+            mine.append(result)
+            if args.peer:
+                theirs.append(asyncio.run(peer(users, per_user, cpus)))
         print(f"{users} users walking concurrently ({per_user} updates each), Telegram's limits off")
-        print(result.line("jpsim-bot"))
+        print(_median(mine).line("jpsim-bot"), _rates(mine))
         if args.peer:
-            other = asyncio.run(peer(users, per_user, cpus))
-            print(other.line(args.peer))
-            print(f"{'ratio':<12} {result.rate / other.rate:.2f}× the peer's updates per second")
+            print(_median(theirs).line(args.peer), _rates(theirs))
+            ratio = _median(mine).rate / _median(theirs).rate
+            print(f"{'ratio':<12} {ratio:.2f}× the peer's updates per second (median runs)")
         print()
-    print(f"bot processes pinned to CPU {cpus or 'no'}; machine: {machine()}")
+    print(
+        f"median of {max(1, args.rounds)} runs each; bot processes pinned to CPU {cpus or 'no'}; machine: {machine()}"
+    )
     return 0
+
+
+def _median(results: list[Result]) -> Result:
+    return sorted(results, key=lambda r: r.rate)[len(results) // 2]
+
+
+def _rates(results: list[Result]) -> str:
+    return "  (runs: " + ", ".join(f"{r.rate:,.0f}/s" for r in results) + ")"
