@@ -2,15 +2,23 @@
 examples write one (inlinekeyboard.py): /start sends a message with two buttons, each tap answers the callback
 query and edits the message in place. No persistence, no rate limiter, default (sequential) update handling.
 
-    python -m bench.ptb_example TOKEN BASE_URL
+    python -m bench.ptb_example TOKEN BASE_URL [tuned]
+
+`tuned` runs the same example on the bot's own transport and loop (aiohttp through bot/aiohttp_request.py,
+uvloop, gc.freeze after start-up): what python-telegram-bot itself costs per update once httpx and the default
+loop are out of the way, the yardstick for our own per-update work (`--peer ptb-example-tuned`).
 """
 
 from __future__ import annotations
 
+import gc
 import sys
 
+import uvloop
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot.aiohttp_request import AiohttpRequest
 
 KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton("Option 1", callback_data="1")],
                                  [InlineKeyboardButton("Option 2", callback_data="2")]])  # fmt: skip
@@ -33,12 +41,18 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.edit_message_text(f"Selected option: {query.data} (tap {taps})", reply_markup=KEYBOARD)
 
 
-def main(token: str, base_url: str) -> None:
-    app = Application.builder().token(token).base_url(base_url).build()
+def main(token: str, base_url: str, tuned: bool) -> None:
+    builder = Application.builder().token(token).base_url(base_url)
+    if tuned:
+        uvloop.install()
+        builder = builder.request(AiohttpRequest(connections=16)).get_updates_request(AiohttpRequest(connections=1))
+    app = builder.build()
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CallbackQueryHandler(button))
+    if tuned:
+        gc.freeze()
     app.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=0, timeout=10)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2], sys.argv[3:] == ["tuned"])

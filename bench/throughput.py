@@ -2,12 +2,13 @@
 (`python -m bot`, long polling) through the local Bot API stand-in over real HTTP, Telegram's limits off (so
 the bot's own pacing of a private chat to Telegram's limit is off too: BOT_PRIVATE_CHAT_RATE=0).
 
-    python -m bench throughput [--users 100,500] [--peer ptb-example] [--rounds 3] [--cpus 0]
+    python -m bench throughput [--users 100,500] [--peer ptb-example|ptb-example-tuned] [--rounds 3] [--cpus 0]
     python -m bench throughput --replicas [--users 50,100] [--postgres-url URL]
 
 With `--peer ptb-example` the same run also starts python-telegram-bot's plain conversation example
 (bench/ptb_example.py) under the same load (same users, same number of updates each, its two buttons edited
-in place) and prints both and the ratio. Each bot runs `--rounds` times, the two taking turns, and the
+in place) and prints both and the ratio; `--peer ptb-example-tuned` runs that example on our transport and
+loop instead (see bench/ptb_example.py). Each bot runs `--rounds` times, the two taking turns, and the
 median run of each is shown (with every run's rate): this shared machine's speed drifts by ±20% within
 minutes. `--cpus 0` pins each bot process to one core (taskset) while the stand-in and the simulated users
 run on the other.
@@ -61,7 +62,7 @@ class Result:
     def line(self, name: str) -> str:
         p50, p99 = quantile(self.latencies, 0.5), quantile(self.latencies, 0.99)
         return (
-            f"{name:<12} {self.updates:>7,} updates in {self.seconds:6.2f} s = {self.rate:7,.0f}/s   "
+            f"{name:<17} {self.updates:>7,} updates in {self.seconds:6.2f} s = {self.rate:7,.0f}/s   "
             f"latency p50 {p50 * 1000:7.1f} ms  p99 {p99 * 1000:7.1f} ms"
         )
 
@@ -89,12 +90,17 @@ async def ours(users: int, cpus: str | None) -> tuple[Result, int]:
     return Result(sum(counts), elapsed, driver.latencies), per_user
 
 
-async def peer(users: int, per_user: int, cpus: str | None) -> Result:
+async def peer(users: int, per_user: int, cpus: str | None, *, tuned: bool) -> Result:
     standin = StandIn(TOKEN)
     await standin.start()
     folder = Path(tempfile.mkdtemp())
     try:
-        async with bot_process(["-m", "bench.ptb_example", TOKEN, standin.base_url], {}, cpus=cpus, cwd=folder):
+        async with bot_process(
+            ["-m", "bench.ptb_example", TOKEN, standin.base_url, *(["tuned"] if tuned else [])],
+            {},
+            cpus=cpus,
+            cwd=folder,
+        ):
             driver = Users(standin)
             await peer_walk(driver, SimUser(1), 3)  # warm-up: waits for the peer to start polling
             driver.latencies.clear()
@@ -208,7 +214,7 @@ def replicas_main(args: argparse.Namespace) -> int:
             print(f"{users} users walking concurrently, webhook mode on PostgreSQL, Telegram's limits off")
             print(one.line("1 replica"))
             print(two.line("2 replicas"))
-            print(f"{'ratio':<12} {two.rate / one.rate:.2f}× the updates per second of one replica")
+            print(f"{'ratio':<17} {two.rate / one.rate:.2f}× the updates per second of one replica")
             print()
         postgres = asyncio.run(describe(server))
     print("replicas not pinned (they share the machine's cores with the users, the stand-in and PostgreSQL)")
@@ -220,7 +226,7 @@ def replicas_main(args: argparse.Namespace) -> int:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench throughput", description=__doc__)
     parser.add_argument("--users", default="100,500", help="comma-separated user counts, one run each")
-    parser.add_argument("--peer", choices=["ptb-example"], default=None)
+    parser.add_argument("--peer", choices=["ptb-example", "ptb-example-tuned"], default=None)
     parser.add_argument("--rounds", type=int, default=3, help="runs of each bot per user count, taking turns")
     parser.add_argument("--cpus", default="0", help="taskset CPU list for each bot process ('' to not pin)")
     parser.add_argument("--replicas", action="store_true", help="one vs two webhook replicas on PostgreSQL")
@@ -239,13 +245,13 @@ def main(argv: list[str]) -> int:
             result, per_user = asyncio.run(ours(users, cpus))
             mine.append(result)
             if args.peer:
-                theirs.append(asyncio.run(peer(users, per_user, cpus)))
+                theirs.append(asyncio.run(peer(users, per_user, cpus, tuned=args.peer == "ptb-example-tuned")))
         print(f"{users} users walking concurrently ({per_user} updates each), Telegram's limits off")
         print(_median(mine).line("jpsim-bot"), _rates(mine))
         if args.peer:
             print(_median(theirs).line(args.peer), _rates(theirs))
             ratio = _median(mine).rate / _median(theirs).rate
-            print(f"{'ratio':<12} {ratio:.2f}× the peer's updates per second (median runs)")
+            print(f"{'ratio':<17} {ratio:.2f}× the peer's updates per second (median runs)")
         print()
     print(
         f"median of {max(1, args.rounds)} runs each; bot processes pinned to CPU {cpus or 'no'}; machine: {machine()}"
