@@ -6,11 +6,11 @@ paced at `private_rate` a second after a burst of PRIVATE_BURST, as Telegram's F
 than one message per second in a single chat", short bursts allowed; it publishes no burst size), so a user
 tapping faster than that waits the fraction of a second to the next slot instead of a 429's whole seconds;
 and a chat Telegram answered 429 for anyway, which is paused for its `retry_after` (other chats carry on)
-before the request is retried. *Bulk* ones (what the
-bot starts itself; the caller passes `rate_limit_args=BULK`) have already waited for the bulk budget
-(bot/budget.py); here they respect the chat's limits like any other request, and when both kinds wait for one
-of the `slots` open requests, interactive ones go first. A request that keeps getting 429 raises RetryAfter
-after `max_retries` retries (the reminder dispatcher then puts the reminder back with a back-off).
+before the request is retried. *Bulk* ones (what the bot starts itself; the caller passes
+`rate_limit_args=BULK`) have already waited for the bulk budget (bot/budget.py); here they respect the chat's
+limits like any other request, and when both kinds wait for one of the `slots` open requests, interactive
+ones go first. A request that keeps getting 429 raises RetryAfter after `max_retries` retries (the reminder
+dispatcher then puts the reminder back with a back-off).
 
 python-telegram-bot's AIORateLimiter is not used: it paces every request through one overall limit and, on
 any 429, halts every request of the bot until the wait is over.
