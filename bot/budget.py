@@ -44,6 +44,11 @@ class Pace:
         self._tat = max(self._tat, now) + self.interval
         return wait
 
+    def arrived(self, now: float) -> None:
+        """One taken earlier was seen arriving by `now` (answered): count it from then if that is later than
+        its slot, so a request slower than the next one cannot make two arrive too close together."""
+        self._tat = max(self._tat, now + self.interval)
+
     def idle(self, now: float) -> bool:
         """Nothing reserved any more: the same as a fresh Pace, so a holder may drop it."""
         return self._tat <= now

@@ -136,10 +136,8 @@ class ChatLimiter(BaseRateLimiter[dict[str, Any]]):
         return pace
 
     async def _wait_for_chat(self, chat: object, pace: Pace | None) -> None:
-        while pace is not None:
-            wait = pace.delay(self._clock())  # again after sleeping: another request may have gone meanwhile
-            if wait <= 0:
-                break
+        # The slot is reserved before sleeping (no await in between): a chat's requests go out in the order asked.
+        if pace is not None and (wait := pace.take(self._clock())) > 0:
             await asyncio.sleep(wait)
         while (until := self._paused.get(chat)) is not None:
             wait = until - self._clock()
@@ -169,9 +167,7 @@ class ChatLimiter(BaseRateLimiter[dict[str, Any]]):
                         return await callback(*args, **kwargs)
                     finally:
                         if pace is not None:
-                            # Counted when answered, not when started: it has reached Telegram by then, so a
-                            # request slower than the next one cannot make two arrive too close together.
-                            pace.take(self._clock())
+                            pace.arrived(self._clock())
             except RetryAfter as exc:
                 wait = _seconds(exc.retry_after)
                 if chat is not None:

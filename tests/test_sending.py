@@ -30,6 +30,10 @@ def test_pace_allows_a_burst_then_the_rate() -> None:
     pace = Pace(1, 1.0, burst=3)
     assert [pace.take(10.0) for _ in range(4)] == [0.0, 0.0, 0.0, 1.0]
     assert pace.delay(12.0) == 0.0  # two seconds later, two more are allowed
+    late = Pace(1, 1.0, burst=1)
+    assert late.take(0.0) == 0.0
+    late.arrived(0.5)  # the first was answered half a second after it left
+    assert late.take(1.0) == 0.5  # so the next waits until a second after that answer
     group = Pace(20, 60.0, burst=20)
     assert [group.take(0.0) for _ in range(21)][-2:] == [0.0, 3.0]
 

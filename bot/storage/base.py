@@ -224,5 +224,5 @@ class Storage(ABC):
 
     @abstractmethod
     async def mark_handled(self, update_ids: Sequence[int], now: int) -> None:
-        """The updates have been handled: its content is deleted; its id stays for a day (Telegram sends an
+        """The updates have been handled: their content is deleted; each id stays for a day (Telegram sends an
         unconfirmed update again within 24 hours), so a copy of it is known and not handled twice."""
