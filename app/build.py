@@ -20,6 +20,7 @@ from bot.context import SERVICES_KEY, AppContext, AppType, Services
 from bot.metrics import REMINDERS, MeteredApplication, MeteredRequest
 from bot.ordering import PerChatProcessor
 from bot.reminders import Dispatcher, dispatcher_of
+from bot.screens import EDITS
 from bot.sending import ChatLimiter
 from bot.settings import Settings
 from bot.shared_budget import SharedBulkBudget
@@ -123,8 +124,10 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     # Every Bot API failure counted by kind for /metrics; aiohttp rather than httpx (bot/aiohttp_request.py says
-    # why), with a small pool: requests queue in the limiter's priority gate instead.
-    builder = builder.request(MeteredRequest(request or AiohttpRequest(connections=CONNECTIONS)))
+    # why), with a small pool: requests queue in the limiter's priority gate instead. What an edit returns is
+    # not parsed: nothing reads it.
+    transport = request or AiohttpRequest(connections=CONNECTIONS, unread=EDITS)
+    builder = builder.request(MeteredRequest(transport))
     # Skips updates PTB cannot parse instead of retrying them forever, and parses each update once, into the
     # application's queue (bot/updates_request.py).
     updates_request = get_updates_request or UpdatesRequest()

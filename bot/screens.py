@@ -17,6 +17,9 @@ from telegram import Bot, InlineKeyboardMarkup, MaybeInaccessibleMessage, Messag
 from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 
 log = logging.getLogger(__name__)
+# What an edit returns goes unread here (show and replace_keyboard built the message they edit): the transport
+# can skip parsing it (AiohttpRequest's `unread`).
+EDITS = ("editMessageText", "editMessageReplyMarkup")
 _REPLACE_ERRORS = ("message to edit not found", "message can't be edited", "message_id_invalid")
 _TAG_RE = re.compile(r"<[^>]*>")
 

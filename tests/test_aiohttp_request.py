@@ -80,3 +80,16 @@ async def test_an_unreachable_server_is_a_network_error() -> None:
 async def test_it_refuses_to_send_before_initialize() -> None:
     with pytest.raises(RuntimeError, match="not initialized"):
         await AiohttpRequest(connections=1).do_request("http://127.0.0.1:9/bot1:x/getMe", "POST")
+
+
+async def test_an_unread_method_answers_true_and_its_errors_still_raise(standin: StandIn) -> None:
+    user = SimUser(7005)
+    standin.push_message(user, "/start")
+    request = AiohttpRequest(connections=2, unread=("editMessageText",))
+    async with Bot(TOKEN, base_url=standin.base_url, request=request) as bot:
+        sent = await bot.send_message(user.id, "first")  # not in `unread`: parsed as ever
+        assert sent.text == "first"
+        assert await bot.edit_message_text("second", chat_id=user.id, message_id=sent.message_id) is True
+        with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
+            await bot.edit_message_text("x", chat_id=user.id, message_id=sent.message_id + 99)
+    assert standin.bot_messages(user.id)[-1]["text"] == "second"  # the edit itself went through
