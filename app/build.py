@@ -33,7 +33,7 @@ from conversations.wiring import COMMANDS, build_handlers
 
 log = logging.getLogger(__name__)
 BUDGET_KEY = "bulk_budget"
-CONNECTIONS = 16  # open Bot API requests at most (profiled: more only adds pool bookkeeping)
+CONNECTIONS = 128  # open Bot API requests at most: each waits a round trip to Telegram (see the README)
 
 
 def command_language_codes(default_locale: str) -> dict[str, str]:

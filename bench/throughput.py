@@ -3,6 +3,7 @@
 the bot's own pacing of a private chat to Telegram's limit is off too: BOT_PRIVATE_CHAT_RATE=0).
 
     python -m bench throughput [--users 100,500] [--peer ptb-example|ptb-example-tuned] [--rounds 3] [--cpus 0]
+                               [--rtt 0]
     python -m bench throughput --replicas [--users 50,100] [--postgres-url URL]
 
 With `--peer ptb-example` the same run also starts python-telegram-bot's plain conversation example
@@ -11,7 +12,8 @@ in place) and prints both and the ratio; `--peer ptb-example-tuned` runs that ex
 loop instead (see bench/ptb_example.py). Each bot runs `--rounds` times, the two taking turns, and the
 median run of each is shown (with every run's rate): this shared machine's speed drifts by ±20% within
 minutes. `--cpus 0` pins each bot process to one core (taskset) while the stand-in and the simulated users
-run on the other.
+run on the other. `--rtt MS` makes every Bot API call take that many milliseconds longer, half each way, as
+the network to Telegram does (0: loopback, where every bot is bound by its CPU alone).
 
 `--replicas` instead runs the bot in webhook mode on PostgreSQL, as one replica and then as two replicas on one
 database with a round-robin balancer in front (each update POSTed to the next replica in turn, as nginx does in
@@ -67,9 +69,10 @@ class Result:
         )
 
 
-async def ours(users: int, cpus: str | None) -> tuple[Result, int]:
+async def ours(users: int, cpus: str | None, rtt: float) -> tuple[Result, int]:
     """Our bot; returns the result and the updates each user sent (the peer sends as many)."""
     standin = StandIn(TOKEN)
+    standin.round_trip = rtt
     await standin.start()
     folder = Path(tempfile.mkdtemp())
     env = {
@@ -90,8 +93,9 @@ async def ours(users: int, cpus: str | None) -> tuple[Result, int]:
     return Result(sum(counts), elapsed, driver.latencies), per_user
 
 
-async def peer(users: int, per_user: int, cpus: str | None, *, tuned: bool) -> Result:
+async def peer(users: int, per_user: int, cpus: str | None, rtt: float, *, tuned: bool) -> Result:
     standin = StandIn(TOKEN)
+    standin.round_trip = rtt
     await standin.start()
     folder = Path(tempfile.mkdtemp())
     try:
@@ -229,12 +233,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--peer", choices=["ptb-example", "ptb-example-tuned"], default=None)
     parser.add_argument("--rounds", type=int, default=3, help="runs of each bot per user count, taking turns")
     parser.add_argument("--cpus", default="0", help="taskset CPU list for each bot process ('' to not pin)")
+    parser.add_argument("--rtt", type=float, default=0.0, help="milliseconds the network adds to each Bot API call")
     parser.add_argument("--replicas", action="store_true", help="one vs two webhook replicas on PostgreSQL")
     parser.add_argument("--postgres-url", default=None, help="--replicas: the PostgreSQL server (see above)")
     args = parser.parse_args(argv)
     if args.replicas:
         return replicas_main(args)
     cpus = args.cpus or None
+    rtt = args.rtt / 1000
     for users in (int(n) for n in args.users.split(",")):
         # The bots take turns, so a noisy spell of this shared machine falls on both; the median run of each
         # is compared.
@@ -242,11 +248,12 @@ def main(argv: list[str]) -> int:
         theirs: list[Result] = []
         per_user = 0
         for _ in range(max(1, args.rounds)):
-            result, per_user = asyncio.run(ours(users, cpus))
+            result, per_user = asyncio.run(ours(users, cpus, rtt))
             mine.append(result)
             if args.peer:
-                theirs.append(asyncio.run(peer(users, per_user, cpus, tuned=args.peer == "ptb-example-tuned")))
-        print(f"{users} users walking concurrently ({per_user} updates each), Telegram's limits off")
+                theirs.append(asyncio.run(peer(users, per_user, cpus, rtt, tuned=args.peer == "ptb-example-tuned")))
+        network = f"{args.rtt:g} ms added to each Bot API call" if args.rtt else "loopback"
+        print(f"{users} users walking concurrently ({per_user} updates each), Telegram's limits off, {network}")
         print(_median(mine).line("jpsim-bot"), _rates(mine))
         if args.peer:
             print(_median(theirs).line(args.peer), _rates(theirs))

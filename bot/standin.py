@@ -213,6 +213,10 @@ class StandIn:
         self.faults: list[Fault] = []
         self.webhook_url = ""
         self.listeners: list[Callable[[Call], None]] = []
+        # Seconds the network between a bot and Telegram adds to each call, half on the way there and half on
+        # the way back (0: loopback; a bot far from Telegram's servers waits a good part of a second).
+        self.round_trip = 0.0
+        self.in_flight = self.most_in_flight = 0  # calls being answered now, and the most there ever were
         self._updates: list[JsonDict] = []
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
@@ -571,6 +575,17 @@ class _MethodHandler(RequestHandler):
         self.standin = standin
 
     async def _serve(self, token: str, method: str) -> None:
+        standin = self.standin
+        standin.in_flight += 1
+        standin.most_in_flight = max(standin.most_in_flight, standin.in_flight)
+        try:
+            await self._answer(token, method)
+        finally:
+            standin.in_flight -= 1
+
+    async def _answer(self, token: str, method: str) -> None:
+        if self.standin.round_trip:
+            await asyncio.sleep(self.standin.round_trip / 2)
         try:
             params, files = _parse_params(self)
         except (ValueError, UnicodeDecodeError):
@@ -585,6 +600,8 @@ class _MethodHandler(RequestHandler):
             except ApiError as exc:
                 error = exc
         self.standin.record(Call(method, params, error is None, result if error is None else error.description))
+        if self.standin.round_trip:
+            await asyncio.sleep(self.standin.round_trip / 2)
         if self.request.connection is None or self.request.connection.stream.closed():  # type: ignore[attr-defined]
             return  # the client went away during a long poll (a stopped or killed bot): nobody to answer
         if error is None:

@@ -291,3 +291,20 @@ async def test_reminders_wait_for_the_injected_bulk_budget_and_replies_do_not(st
         clock.advance(timedelta(hours=3))
         assert (await dispatcher_of(app).run()).sent == 1
         assert budget.acquired == 1
+
+
+async def test_far_from_telegram_many_requests_wait_out_the_round_trip_together(tmp_path: Path) -> None:
+    # Each call waits a round trip to Telegram: with few open requests, users far from the head of the queue
+    # would wait many round trips (16 of them held a bot 250 ms away to 32 updates a second).
+    standin = StandIn(TOKEN)
+    await standin.start()
+    users = [SimUser(5000 + n) for n in range(60)]
+    try:
+        async with running_bot(standin, tmp_path / "bot.sqlite3") as app:
+            standin.round_trip = 1.0  # longer than starting 60 sends takes on a slow machine
+            await asyncio.gather(*(Chat(standin, app, user).send("/start") for user in users))
+        started = [c for c in standin.calls if c.method == "sendMessage"]
+        assert {c.params["chat_id"] for c in started} == {user.id for user in users}
+        assert standin.most_in_flight >= len(users)  # every user's screen on its way at once
+    finally:
+        await standin.stop()
