@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from app.main import main as cli_main
-from bot.logging_setup import REDACTED, RedactingFilter
+from bot.logging_setup import REDACTED, RedactingFilter, configure_logging
 from bot.settings import DEFAULT_API_BASE_URL, Settings
 
 TOKEN = "123456789:AAFake-Token_for_tests_only"
@@ -114,3 +114,25 @@ def test_redacting_filter_hides_the_token_in_messages_args_and_tracebacks(caplog
     text = caplog.text
     assert TOKEN not in text
     assert REDACTED in text
+
+
+def test_a_reminder_run_skipped_while_the_last_one_sends_is_not_a_warning(capsys: pytest.CaptureFixture[str]) -> None:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    scheduler = logging.getLogger("apscheduler.scheduler")
+    try:
+        configure_logging(logging.INFO)
+        configure_logging(logging.INFO)  # a second configuration adds no second filter
+        assert len(scheduler.filters) == 1
+        # APScheduler's own wording (apscheduler/schedulers/base.py), then a warning that must still show.
+        scheduler.warning(
+            'Execution of job "%s" skipped: maximum number of running instances reached (%d)', "reminders", 1
+        )
+        scheduler.warning('Run time of job "%s" was missed by %s', "reminders", "0:00:03")
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        scheduler.filters.clear()
+    err = capsys.readouterr().err
+    assert "maximum number of running instances" not in err
+    assert 'Run time of job "reminders" was missed' in err
