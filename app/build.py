@@ -124,8 +124,8 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     # Every Bot API failure counted by kind for /metrics; aiohttp rather than httpx (bot/aiohttp_request.py says
-    # why), with a small pool: requests queue in the limiter's priority gate instead. What an edit returns is
-    # not parsed: nothing reads it.
+    # why), its pool as large as the limiter's gate, where requests queue instead (interactive first). What an
+    # edit returns is not parsed: nothing reads it.
     transport = request or AiohttpRequest(connections=CONNECTIONS, unread=EDITS)
     builder = builder.request(MeteredRequest(transport))
     # Skips updates PTB cannot parse instead of retrying them forever, and parses each update once, into the
