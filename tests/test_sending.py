@@ -295,7 +295,7 @@ async def test_reminders_wait_for_the_injected_bulk_budget_and_replies_do_not(st
 
 async def test_far_from_telegram_many_requests_wait_out_the_round_trip_together(tmp_path: Path) -> None:
     # Each call waits a round trip to Telegram: with few open requests, users far from the head of the queue
-    # would wait many round trips (16 of them held a bot 250 ms away to 32 updates a second).
+    # would wait many round trips (16 of them held a bot 100 ms away to 76 updates a second, bench --rtt 100).
     standin = StandIn(TOKEN)
     await standin.start()
     users = [SimUser(5000 + n) for n in range(60)]
