@@ -27,6 +27,7 @@ from bot.context import AppContext, AppType
 from bot.schedule import epoch
 from bot.storage import Storage
 from bot.storage.base import Incoming
+from bot.tapped_keyboard import stored
 
 log = logging.getLogger(__name__)
 JsonDict = dict[str, Any]
@@ -63,7 +64,7 @@ class Inbox:
 
         async def deliver(update: Update) -> None:
             user = update.effective_user
-            incoming = Incoming(update.update_id, user.id if user else None, update.to_dict())
+            incoming = Incoming(update.update_id, user.id if user else None, stored(update.to_dict()))
             fresh = await self.storage.keep_updates([incoming], self._now())
             if update.update_id in fresh:
                 await app.update_queue.put(update)

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from telegram import Bot, InlineKeyboardMarkup, MaybeInaccessibleMessage, Message
 from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 
+from bot.tapped_keyboard import keyboard_of
+
 log = logging.getLogger(__name__)
 # What an edit returns goes unread here (show and replace_keyboard built the message they edit): the transport
 # can skip parsing it (AiohttpRequest's `unread`).
@@ -44,15 +46,11 @@ def plain_text(text: str) -> str:
     return html.unescape(_TAG_RE.sub("", text))
 
 
-def _keyboard(message: Message) -> InlineKeyboardMarkup:
-    return message.reply_markup or InlineKeyboardMarkup([])
-
-
 def already_shows(message: MaybeInaccessibleMessage | None, screen: Screen) -> bool:
     return (
         isinstance(message, Message)
         and message.text == plain_text(screen.text)
-        and _keyboard(message) == screen.keyboard
+        and keyboard_of(message) == screen.keyboard
     )
 
 
@@ -90,7 +88,7 @@ async def show(
 
 async def replace_keyboard(bot: Bot, message: MaybeInaccessibleMessage, keyboard: InlineKeyboardMarkup) -> None:
     """Swap the buttons of an old message (text kept), unless it already has exactly these."""
-    if isinstance(message, Message) and _keyboard(message) == keyboard:
+    if isinstance(message, Message) and keyboard_of(message) == keyboard:
         return
     try:
         await bot.edit_message_reply_markup(

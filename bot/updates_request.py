@@ -22,6 +22,7 @@ from telegram import Bot, Update
 
 from bot.aiohttp_request import AiohttpRequest
 from bot.storage.base import Incoming
+from bot.tapped_keyboard import set_aside
 
 log = logging.getLogger(__name__)
 JsonDict = dict[str, Any]
@@ -31,8 +32,8 @@ Keep = Callable[[list[Incoming]], Awaitable[list[JsonDict] | None]]
 
 
 def parse_batch(raw: list[JsonDict], bot: Bot | None) -> tuple[list[Incoming], dict[int, Update]]:
-    """Each update parsed once, here: for the inbox (with its user) and for python-telegram-bot (by id). One PTB
-    cannot parse is logged once and stored as a bare update with the same id: no handler takes it, and the
+    """Each update parsed once, here: for the inbox (with its user) and for python-telegram-bot (by id), a
+    tapped message's keyboard set aside (bot/tapped_keyboard.py). One PTB cannot parse is logged once and stored as a bare update with the same id: no handler takes it, and the
     offset moves past it."""
     kept: list[Incoming] = []
     parsed: dict[int, Update] = {}
@@ -41,14 +42,15 @@ def parse_batch(raw: list[JsonDict], bot: Bot | None) -> tuple[list[Incoming], d
         if not isinstance(update_id, int):
             log.error("skipped an update without an update_id from getUpdates")
             continue
+        to_parse, to_store = set_aside(update)
         try:
-            parsed[update_id] = Update.de_json(update, bot)
+            parsed[update_id] = Update.de_json(to_parse, bot)
         except Exception as exc:  # whatever PTB's parser raises, this update is skipped
             log.error("skipped update %d: python-telegram-bot cannot parse it (%s)", update_id, type(exc).__name__)
             kept.append(Incoming(update_id, None, {"update_id": update_id}))
             continue
         user = parsed[update_id].effective_user
-        kept.append(Incoming(update_id, user.id if user else None, update))
+        kept.append(Incoming(update_id, user.id if user else None, to_store))
     return kept, parsed
 
 
