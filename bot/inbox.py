@@ -27,7 +27,6 @@ from bot.context import AppContext, AppType
 from bot.schedule import epoch
 from bot.storage import Storage
 from bot.storage.base import Incoming
-from bot.tapped_keyboard import stored
 
 log = logging.getLogger(__name__)
 JsonDict = dict[str, Any]
@@ -62,9 +61,9 @@ class Inbox:
         """The webhook's deliver hook: store, then queue. A failure to store propagates (the server answers
         500 and Telegram sends the update again)."""
 
-        async def deliver(update: Update) -> None:
+        async def deliver(update: Update, data: JsonDict) -> None:
             user = update.effective_user
-            incoming = Incoming(update.update_id, user.id if user else None, stored(update.to_dict()))
+            incoming = Incoming(update.update_id, user.id if user else None, data)
             fresh = await self.storage.keep_updates([incoming], self._now())
             if update.update_id in fresh:
                 await app.update_queue.put(update)

@@ -5,10 +5,11 @@ carrier menu, about 2 KB of JSON. python-telegram-bot would build an object per 
 inbox would store that copy of our own keyboard with each update. The bot reads it for one thing only: to skip
 an edit that would change nothing (bot/screens.py).
 
-So a polled update is parsed with its keyboard moved into the message's `api_kwargs` (where PTB keeps fields
-it has no attribute for, as they came) and parsed only when asked for, and the inbox stores the update
-without it. Parsing a tap and encoding it for the inbox took 440-460 µs with a 7-button keyboard and 700-880 µs
-with 30 buttons; without the keyboard, 240-300 µs whatever its size (this 2-core VM, best of 7).
+So an update, polled or POSTed to the webhook, is parsed with its keyboard moved into the message's
+`api_kwargs` (where PTB keeps fields it has no attribute for, as they came) and parsed only when asked for,
+and the inbox stores the update without it. Parsing a tap and encoding it for the inbox took 440-460 µs with a
+7-button keyboard and 700-880 µs with 30 buttons; without the keyboard, 240-300 µs whatever its size (this
+2-core VM, best of 7).
 """
 
 from __future__ import annotations
@@ -34,11 +35,6 @@ def set_aside(update: JsonDict) -> tuple[JsonDict, JsonDict]:
     to_parse = {**update, "callback_query": {**query, "message": {**bare, UNPARSED: message["reply_markup"]}}}
     to_store = {**update, "callback_query": {**query, "message": bare}}
     return to_parse, to_store
-
-
-def stored(update: JsonDict) -> JsonDict:
-    """The update as the inbox keeps it: without the keyboard of a tapped message."""
-    return set_aside(update)[1]
 
 
 def keyboard_of(message: MaybeInaccessibleMessage) -> InlineKeyboardMarkup:

@@ -18,6 +18,7 @@ from tornado.httpserver import HTTPServer
 from tornado.web import Application, RequestHandler, stream_request_body
 
 from bot.http_server import HttpServer
+from bot.tapped_keyboard import set_aside
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,8 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # entities and a keyboard), so even the largest stay well under 100 KB. 1 MiB leaves ample room.
 MAX_BODY = 1 << 20
 
-Deliver = Callable[[Update], Awaitable[None]]
+JsonDict = dict[str, Any]
+Deliver = Callable[[Update, JsonDict], Awaitable[None]]  # the update, and the form the inbox stores
 
 
 @stream_request_body
@@ -82,14 +84,15 @@ class _UpdateHandler(RequestHandler):
         except ValueError:
             self._refuse(HTTPStatus.BAD_REQUEST)
             return
+        to_parse, to_store = set_aside(data) if isinstance(data, dict) else (data, data)
         try:
-            update = Update.de_json(data, self._bot)
+            update = Update.de_json(to_parse, self._bot)
         except Exception as exc:  # whatever PTB's parser raises, this update is skipped
             # 200 all the same: an error status would make Telegram deliver it again and again.
             update_id = data.get("update_id") if isinstance(data, dict) else None
             log.error("skipped update %s: python-telegram-bot cannot parse it (%s)", update_id, type(exc).__name__)
             return
-        await self._deliver(update)
+        await self._deliver(update, to_store)
 
     def log_exception(self, *args: Any) -> None:
         # tornado's default logs the request, whose path may be a secret too; the status says enough.

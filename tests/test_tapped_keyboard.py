@@ -3,19 +3,22 @@ inbox, and still compared so that an edit which would change nothing is not sent
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.context import AppType
 from bot.screens import Screen, already_shows
 from bot.standin import SimUser, StandIn
-from bot.tapped_keyboard import keyboard_of, stored
+from bot.tapped_keyboard import keyboard_of, set_aside
 from bot.updates_request import parse_batch
-from tests.harness import Chat, buttons, running_bot
+from tests.harness import TOKEN, Chat, buttons, running_bot
+from tests.processes import free_port, start_bot, stop_bot, wait_until
 
 pytestmark = pytest.mark.asyncio
 
@@ -71,10 +74,57 @@ async def test_a_keyboard_that_cannot_be_parsed_costs_an_edit_not_the_update() -
 
 async def test_after_a_restart_the_stored_update_has_no_keyboard_and_the_edit_goes_out() -> None:
     """The inbox's copy is what a restarted bot handles: without the keyboard nothing is taken as shown."""
-    data = stored(tap(3, KEYBOARD.to_dict()))
+    _, data = set_aside(tap(3, KEYBOARD.to_dict()))
     message = tapped_message(data)
     assert keyboard_of(message) == InlineKeyboardMarkup([])
     assert not already_shows(message, Screen(TEXT, KEYBOARD))
+
+
+async def test_a_tap_posted_to_the_webhook_on_the_screen_already_shown_sends_no_edit(
+    standin: StandIn, tmp_path: Path
+) -> None:
+    """The same through the webhook of a real bot process: its own parser sets the keyboard aside too."""
+    port, secret = free_port(), "keyboard-test_secret"
+    url = f"http://127.0.0.1:{port}/telegram/hook"
+    process = await start_bot(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=standin.base_url,
+        BOT_DB_PATH=str(tmp_path / "bot.sqlite3"),
+        BOT_WEBHOOK_URL=url,
+        BOT_WEBHOOK_PORT=str(port),
+        BOT_WEBHOOK_SECRET=secret,
+    )
+    user = SimUser(4102)
+    updates = iter(range(1, 100))
+
+    def methods() -> list[str]:
+        return [
+            c.method for c in standin.calls if c.params.get("chat_id") == user.id or "callback_query_id" in c.params
+        ]
+
+    try:
+        await wait_until(lambda: standin.webhook_url == url)
+        async with httpx.AsyncClient() as client:
+
+            async def post(update: dict[str, Any], calls: int) -> None:
+                headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+                response = await client.post(url, json={"update_id": next(updates), **update}, headers=headers)
+                assert response.status_code == 200
+                await wait_until(lambda: len(methods()) >= calls)
+
+            await post(standin.message_update(user, "/start"), 1)
+            menu = dict(standin.bot_messages(user.id)[-1])
+            docomo = next(data for label, data in buttons(menu) if "NTT docomo" in label)
+            await post(standin.callback_update(user, menu, docomo), 3)
+            shown = dict(standin.bot_messages(user.id)[-1])
+            assert shown["reply_markup"] != menu["reply_markup"]
+            await post(standin.callback_update(user, shown, docomo), 4)
+            await asyncio.sleep(0.3)  # time for an edit, were one to go out
+    finally:
+        code, output = await stop_bot(process)
+    assert code == 0, output
+    assert methods() == ["sendMessage", "answerCallbackQuery", "editMessageText", "answerCallbackQuery"]
 
 
 @pytest.fixture
