@@ -13,6 +13,7 @@ from http import HTTPStatus
 from typing import Any
 
 import aiohttp
+import orjson
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -29,6 +30,16 @@ class AiohttpRequest(BaseRequest):
         self._connections = connections
         self._unread = tuple(f"/{method}" for method in unread)
         self._session: aiohttp.ClientSession | None = None
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        """orjson: a getUpdates batch of 20 taps parsed in 70-83 µs instead of 148-173. What it refuses (say,
+        bytes that are not UTF-8) goes to PTB's parser, which replaces them, or logs and raises as before."""
+        try:
+            parsed: dict[str, Any] = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            return BaseRequest.parse_json_payload(payload)
+        return parsed
 
     @property
     def read_timeout(self) -> float | None:
@@ -90,13 +101,16 @@ def _given(value: Any, default: float) -> float | None:
 
 
 def _body(request_data: RequestData | None, files: dict[str, Any] | None) -> tuple[Any, dict[str, str] | None]:
-    """Files go as multipart; anything else as JSON, which the Bot API takes as well (an object parameter
-    as its JSON text, the form PTB prepares it in). A form would cost more: URL-quoting every value took 2%
-    of the bot's CPU, and aiohttp's form makes a multipart writer, with a fresh uuid, before choosing."""
+    """Files go as multipart; anything else as JSON, which the Bot API takes as well. A form would cost more:
+    URL-quoting every value took 2% of the bot's CPU, and aiohttp's form makes a multipart writer, with a fresh
+    uuid, before choosing."""
     if request_data is None:
         return None, None
     if files is None:
-        return request_data.json_payload, {"Content-Type": "application/json"}
+        # PTB's own payload encodes each object parameter to a JSON string and then the whole again, escaping
+        # every non-ASCII character: 49-54 µs for an edit with its keyboard, 2.3-2.6 µs this way (PTB's tip for
+        # another JSON library: encode `parameters`).
+        return orjson.dumps(request_data.parameters), {"Content-Type": "application/json"}
     form = aiohttp.FormData()
     for name, value in request_data.json_parameters.items():
         form.add_field(name, value)

@@ -12,12 +12,12 @@ next getUpdates confirms it.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
+import orjson
 from telegram import Bot, Update
 
 from bot.aiohttp_request import AiohttpRequest
@@ -116,4 +116,4 @@ class UpdatesRequest(AiohttpRequest):
             fresh = [u["update_id"] for u in kept if len(u) > 1]  # not bare: to be handled now
             self._queue.parsed.update((update_id, parsed[update_id]) for update_id in fresh)
             kept = [{"update_id": u["update_id"]} for u in kept]
-        return json.dumps({**data, "result": kept}).encode()
+        return orjson.dumps({**data, "result": kept})

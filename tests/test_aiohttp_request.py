@@ -3,12 +3,14 @@ uploads, Telegram's errors, timeouts and an unreachable server become what PTB's
 
 from __future__ import annotations
 
+import json
 import socket
 from datetime import timedelta
 
 import pytest
+from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
-from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.aiohttp_request import AiohttpRequest
 from bot.standin import Fault, SimUser, StandIn
@@ -93,3 +95,45 @@ async def test_an_unread_method_answers_true_and_its_errors_still_raise(standin:
         with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
             await bot.edit_message_text("x", chat_id=user.id, message_id=sent.message_id + 99)
     assert standin.bot_messages(user.id)[-1]["text"] == "second"  # the edit itself went through
+
+
+def test_an_answer_that_is_not_utf8_is_still_read_and_one_that_is_not_json_raises() -> None:
+    """orjson refuses bytes that are not UTF-8; PTB's parser replaces them, as before."""
+    assert AiohttpRequest.parse_json_payload(b'{"ok":true,"result":"caf\xe9"}') == {"ok": True, "result": "caf\ufffd"}
+    assert AiohttpRequest.parse_json_payload('{"ok":true,"result":"解約"}'.encode()) == {"ok": True, "result": "解約"}
+    with pytest.raises(TelegramError, match="Invalid server response"):
+        AiohttpRequest.parse_json_payload(b"<html>502 Bad Gateway</html>")
+
+
+async def test_a_keyboard_goes_as_a_json_object_and_text_as_utf8() -> None:
+    """The body as it leaves, caught by a bare HTTP server."""
+    bodies: list[tuple[str, bytes]] = []
+
+    async def send_message(request: web.Request) -> web.Response:
+        bodies.append((request.content_type, await request.read()))
+        chat = {"id": 7003, "type": "private"}
+        return web.json_response({"ok": True, "result": {"message_id": 1, "date": 0, "chat": chat, "text": "解約"}})
+
+    async def get_me(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "result": {"id": 1, "is_bot": True, "first_name": "B", "username": "b"}})
+
+    app = web.Application()
+    app.router.add_post(f"/bot{TOKEN}/sendMessage", send_message)
+    app.router.add_post(f"/bot{TOKEN}/getMe", get_me)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        host, port = runner.addresses[0][:2]
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("下一步 ›", callback_data="v2|go|1.abc|3")]])
+        async with _bot(f"http://{host}:{port}/bot") as bot:
+            await bot.send_message(7003, "解約", reply_markup=keyboard)
+    finally:
+        await runner.cleanup()
+    ((content_type, body),) = bodies
+    assert content_type == "application/json"
+    assert "解約".encode() in body  # UTF-8, not \\u escapes
+    sent = json.loads(body)
+    assert sent["reply_markup"] == keyboard.to_dict()  # an object, not its JSON text
+    assert (sent["chat_id"], sent["text"]) == (7003, "解約")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import json
 import logging
 import os
 import shutil
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
+import orjson
 
 from bot.exitcodes import ExitCode, FatalError
 from bot.storage.base import ChecklistItem, Incoming, JsonDict, Reminder, Stats, Storage, Unit, UserSettings
@@ -129,7 +129,7 @@ BUSY_TIMEOUT_MS = 10_000  # another process (a test, an operator's sqlite3) may 
 
 
 def _encode(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS).decode()
 
 
 def _create_private(path: Path) -> None:
@@ -184,7 +184,7 @@ async def _one(db: aiosqlite.Connection, sql: str, args: Sequence[Any] = ()) -> 
 
 async def _read_record(db: aiosqlite.Connection, user_id: int) -> JsonDict:
     row = await _one(db, "SELECT data FROM flow_records WHERE user_id = ?", (user_id,))
-    return dict(json.loads(row[0])) if row else {}
+    return dict(orjson.loads(row[0])) if row else {}
 
 
 _UNREAD = object()  # a unit's settings before it has read them
@@ -258,7 +258,7 @@ class SqliteUnit(Unit):
         # (conversations/turn.py resumes a user who had blocked the bot), and each trip is made holding the lock.
         row = await _one(self.db, RECORD_AND_SETTINGS, (self.user_id,))
         self._settings = _settings(row[1:])
-        return dict(json.loads(row[0])) if row[0] else {}
+        return dict(orjson.loads(row[0])) if row[0] else {}
 
     async def put_record(self, record: JsonDict) -> None:
         if record:
@@ -610,7 +610,7 @@ class SqliteStorage(Storage):
         async with self._open(self._reader).execute(
             "SELECT data FROM inbox WHERE handled_at IS NULL ORDER BY update_id"
         ) as cur:
-            return [dict(json.loads(data)) async for (data,) in cur]
+            return [dict(orjson.loads(data)) async for (data,) in cur]
 
     async def mark_handled(self, update_ids: Sequence[int], now: int) -> None:
         async with self._alone() as db:
