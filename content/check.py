@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from content.loader import DATA_DIR, Content, ContentError, Problem, read_content
@@ -81,7 +81,7 @@ def _source_problems(
         )
 
 
-def _answer_combinations(questions: list[str]) -> Iterator[dict[str, str]]:
+def _answer_combinations(questions: Sequence[str]) -> Iterator[dict[str, str]]:
     for values in itertools.product(*(BRANCH_VALUES[q] for q in questions)):
         yield dict(zip(questions, values, strict=True))
 
@@ -94,7 +94,7 @@ def _phase_problems(proc: Procedure, file: str, path: str) -> Iterator[Problem]:
     index = {step.id: j for j, step in enumerate(proc.steps)}
     reported: set[str] = set()
     for sim in proc.sim_types:
-        for answers in _answer_combinations(proc.questions()):
+        for answers in _answer_combinations(proc.questions):
             latest: tuple[str, str] | None = None  # (step id, phase) of the furthest step so far
             for step in proc.steps_for({"sim": sim, **answers}):
                 if latest is not None and PHASES.index(step.phase) < PHASES.index(latest[1]):
@@ -135,7 +135,7 @@ def _note_problems(provider: Provider, file: str) -> Iterator[Problem]:
             proc = provider.procedure_for(sim, channel)
             if proc is None:
                 continue  # reported as an unreachable SIM type × channel
-            for answers in _answer_combinations(proc.questions()):
+            for answers in _answer_combinations(proc.questions):
                 steps = proc.steps_for({"sim": sim, **answers})
                 if not steps:
                     yield Problem(file, "note", f"never shown for {sim} × {channel} with {answers}: no first step")
@@ -301,7 +301,7 @@ def _provider_problems(provider: Provider, content: Content, file: str) -> Itera
             yield from _text_problems(step.text, file, f"{spath}.text", provider)
             yield from _source_problems(step.sources, provider.sources, step.uncertain, file, spath)
         for sim in proc.sim_types:
-            for answers in _answer_combinations(proc.questions()):
+            for answers in _answer_combinations(proc.questions):
                 if not proc.steps_for({"sim": sim, **answers}):
                     yield Problem(file, path, f"no step applies for {sim} with answers {answers}")
     yield from _note_problems(provider, file)

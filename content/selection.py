@@ -56,9 +56,9 @@ def options(content: Content, sel: dict[str, str], question: str) -> list[str]:
     if proc is None:
         return []
     if question == "goal":
-        return list(GOALS) if "goal" in proc.questions() else []
+        return list(GOALS) if "goal" in proc.questions else []
     if question == "stay":
-        return list(STAYS) if "stay" in proc.questions() and _stay_matters(proc, sel) else []
+        return list(STAYS) if "stay" in proc.questions and _stay_matters(proc, sel) else []
     raise ValueError(f"unknown question {question!r}")
 
 

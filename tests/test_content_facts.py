@@ -45,7 +45,7 @@ def _id(pair: tuple[Provider, Procedure]) -> str:
 
 def _cancel_paths(proc: Procedure, sim: str) -> Iterator[dict[str, str]]:
     """Every answer combination a user who wants to cancel can give for this procedure."""
-    questions = proc.questions()
+    questions = proc.questions
     stays = STAY_VALUES if "stay" in questions else (None,)
     for stay in stays:
         answers = {"sim": sim}
@@ -248,8 +248,8 @@ def test_keeping_the_number_means_porting_not_cancelling_first(provider: Provide
     for proc, sim in itertools.product(provider.procedures, provider.sim_types()):
         if sim not in proc.sim_types:
             continue
-        assert "goal" in proc.questions(), f"{provider.id}/{proc.id} never asks whether to keep the number"
-        for stay in STAY_VALUES if "stay" in proc.questions() else (None,):
+        assert "goal" in proc.questions, f"{provider.id}/{proc.id} never asks whether to keep the number"
+        for stay in STAY_VALUES if "stay" in proc.questions else (None,):
             answers = {"sim": sim, "goal": "keep_number", **({"stay": stay} if stay else {})}
             steps = proc.steps_for(answers)
             dont = next((s for s in steps if s.id == "mnp_dont_cancel"), None)
@@ -452,7 +452,7 @@ def test_shop_steps_never_point_at_a_screen(pair: tuple[Provider, Procedure]) ->
             assert not re.search(pattern, step.text[locale]), (provider.id, step.id, locale, step.text[locale])
 
 
-@pytest.mark.parametrize("pair", [pair for pair in _shop_procedures() if "stay" in pair[1].questions()], ids=_id)
+@pytest.mark.parametrize("pair", [pair for pair in _shop_procedures() if "stay" in pair[1].questions], ids=_id)
 def test_users_abroad_are_not_sent_to_a_shop_counter(pair: tuple[Provider, Procedure]) -> None:
     provider, proc = pair
     for sim in proc.sim_types:
@@ -465,7 +465,7 @@ def test_users_abroad_are_not_sent_to_a_shop_counter(pair: tuple[Provider, Proce
 def test_no_toll_free_number_on_a_path_abroad(provider: Provider) -> None:
     toll_free = {pid for pid, phone in provider.phones.items() if phone.number.startswith(("0120", "0800"))}
     for proc in provider.procedures:
-        if "stay" not in proc.questions():
+        if "stay" not in proc.questions:
             continue
         for sim in proc.sim_types:
             for step in proc.steps_for({"sim": sim, "goal": "cancel", "stay": "abroad"}):

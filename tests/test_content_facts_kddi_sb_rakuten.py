@@ -39,7 +39,7 @@ def _procedures() -> Iterator[tuple[Provider, Procedure]]:
 
 def _path(proc: Procedure, sim: str, goal: str, stay: str | None = None) -> list[Step]:
     answers = {"sim": sim, "goal": goal}
-    if stay is not None and "stay" in proc.questions():
+    if stay is not None and "stay" in proc.questions:
         answers["stay"] = stay
     return proc.steps_for(answers)
 
@@ -115,7 +115,7 @@ COUNTER = {
 @pytest.mark.parametrize("pair", PAIRS, ids=_pair_id)
 def test_abroad_branch_never_sends_anyone_to_the_counter(pair: tuple[Provider, Procedure]) -> None:
     provider, proc = pair
-    if "stay" not in proc.questions():
+    if "stay" not in proc.questions:
         pytest.skip("no abroad branch")
     for sim in proc.sim_types:
         for step in _path(proc, sim, "cancel", "abroad"):
@@ -138,7 +138,7 @@ TOLL_FREE = re.compile(r"^0(?:120|800)-")
 @pytest.mark.parametrize("pair", PAIRS, ids=_pair_id)
 def test_abroad_branch_offers_no_toll_free_number(pair: tuple[Provider, Procedure]) -> None:
     provider, proc = pair
-    if "stay" not in proc.questions():
+    if "stay" not in proc.questions:
         pytest.skip("no abroad branch")
     for sim in proc.sim_types:
         for step in _path(proc, sim, "cancel", "abroad"):

@@ -63,7 +63,7 @@ def test_procedure_questions_and_branches_come_from_the_steps() -> None:
             {"id": "esim", "phase": "after", "text": T, "sources": ["s"], "when": {"sim": "esim"}},
         ]
     )
-    assert proc.questions() == ["goal", "stay"]
+    assert proc.questions == ("goal", "stay")
     ids = [s.id for s in proc.steps_for({"sim": "physical", "goal": "cancel", "stay": "abroad"})]
     assert ids == ["abroad", "always"]
     assert [s.id for s in proc.steps_for({"sim": "esim", "goal": "keep_number"})] == ["keep", "always", "esim"]

@@ -38,7 +38,7 @@ def _paths(provider: Provider) -> Iterator[dict[str, str]]:
         for channel in provider.channels_for(sim):
             proc = provider.procedure_for(sim, channel)
             assert proc is not None
-            questions = proc.questions()
+            questions = proc.questions
             for values in itertools.product(*(BRANCH[q] for q in questions)):
                 yield {
                     "provider": provider.id,
