@@ -20,7 +20,7 @@ from bot.context import SERVICES_KEY, AppContext, AppType, Services
 from bot.metrics import REMINDERS, MeteredApplication, MeteredRequest
 from bot.ordering import PerChatProcessor
 from bot.reminders import Dispatcher, dispatcher_of
-from bot.screens import EDITS
+from bot.screens import EDITS, SENDS
 from bot.sending import ChatLimiter
 from bot.settings import Settings
 from bot.shared_budget import SharedBulkBudget
@@ -126,7 +126,7 @@ def build_application(
     # Every Bot API failure counted by kind for /metrics; aiohttp rather than httpx (bot/aiohttp_request.py says
     # why), its pool as large as the limiter's gate, where requests queue instead (interactive first). What an
     # edit returns is not parsed: nothing reads it.
-    transport = request or AiohttpRequest(connections=CONNECTIONS, unread=EDITS)
+    transport = request or AiohttpRequest(connections=CONNECTIONS, unread=EDITS, id_only=SENDS)
     builder = builder.request(MeteredRequest(transport))
     # Skips updates PTB cannot parse instead of retrying them forever, and parses each update once, into the
     # application's queue (bot/updates_request.py).

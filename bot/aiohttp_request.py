@@ -20,15 +20,19 @@ from telegram.request import BaseRequest, RequestData
 DEFAULT_TIMEOUTS = {"read": 5.0, "write": 5.0, "connect": 5.0, "pool": 1.0}  # PTB's HTTPXRequest defaults
 MEDIA_WRITE_TIMEOUT = 20.0  # PTB's default write timeout for uploads
 RESULT_UNREAD = b'{"ok":true,"result":true}'
+MESSAGE_ID_FIELDS = ("message_id", "date", "chat")  # all python-telegram-bot needs to build a Message
 
 
 class AiohttpRequest(BaseRequest):
-    def __init__(self, connections: int, *, unread: Collection[str] = ()) -> None:
+    def __init__(self, connections: int, *, unread: Collection[str] = (), id_only: Collection[str] = ()) -> None:
         """`unread`: Bot API methods whose result the caller never reads. Their success reaches
         python-telegram-bot as `true`: an edit then returns True (as for an inline message) instead of the
-        edited message parsed from Telegram's echo of it, keyboard and all (8% of the bot's CPU under load)."""
+        edited message parsed from Telegram's echo of it, keyboard and all (8% of the bot's CPU under load).
+        `id_only`: methods whose Message the caller reads for its id only. It reaches PTB as its id, date and
+        chat: a screen sent with 30 buttons was parsed in 690-790 µs, its id in 100-140 µs."""
         self._connections = connections
         self._unread = tuple(f"/{method}" for method in unread)
+        self._id_only = tuple(f"/{method}" for method in id_only)
         self._session: aiohttp.ClientSession | None = None
 
     @staticmethod
@@ -86,6 +90,8 @@ class AiohttpRequest(BaseRequest):
                 payload = await response.read()  # read even if unused: the connection goes back to the pool
                 if response.status == HTTPStatus.OK and url.endswith(self._unread):
                     return response.status, RESULT_UNREAD
+                if response.status == HTTPStatus.OK and url.endswith(self._id_only):
+                    return response.status, _message_id_only(payload)
                 return response.status, payload
         except TimeoutError as err:  # aiohttp's timeouts are TimeoutErrors
             raise TimedOut from err
@@ -98,6 +104,18 @@ def _given(value: Any, default: float) -> float | None:
     if value is BaseRequest.DEFAULT_NONE:
         return default
     return None if value is None else float(value)
+
+
+def _message_id_only(payload: bytes) -> bytes:
+    """The answer with its Message cut to what identifies it; anything else as it came, for PTB to judge."""
+    try:
+        answer = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return payload
+    message = answer.get("result") if isinstance(answer, dict) else None
+    if not isinstance(message, dict):
+        return payload
+    return orjson.dumps({**answer, "result": {key: message[key] for key in MESSAGE_ID_FIELDS if key in message}})
 
 
 def _body(request_data: RequestData | None, files: dict[str, Any] | None) -> tuple[Any, dict[str, str] | None]:

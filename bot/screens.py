@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 # What an edit returns goes unread here (show and replace_keyboard built the message they edit): the transport
 # can skip parsing it (AiohttpRequest's `unread`).
 EDITS = ("editMessageText", "editMessageReplyMarkup")
+# Of a message the bot sends, only its id is read (here, to edit it later; reminders and error notices read
+# nothing): the transport can cut the rest (AiohttpRequest's `id_only`).
+SENDS = ("sendMessage",)
 _REPLACE_ERRORS = ("message to edit not found", "message can't be edited", "message_id_invalid")
 _TAG_RE = re.compile(r"<[^>]*>")
 

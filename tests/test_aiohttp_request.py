@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from aiohttp import web
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.aiohttp_request import AiohttpRequest
@@ -95,6 +95,25 @@ async def test_an_unread_method_answers_true_and_its_errors_still_raise(standin:
         with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
             await bot.edit_message_text("x", chat_id=user.id, message_id=sent.message_id + 99)
     assert standin.bot_messages(user.id)[-1]["text"] == "second"  # the edit itself went through
+
+
+async def test_a_message_read_for_its_id_only_comes_back_with_its_id_and_its_errors_still_raise(
+    standin: StandIn,
+) -> None:
+    user = SimUser(7006)
+    standin.push_message(user, "/start")
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(f"Option {n}", callback_data=str(n))] for n in range(30)])
+    request = AiohttpRequest(connections=2, id_only=("sendMessage",))
+    async with Bot(TOKEN, base_url=standin.base_url, request=request) as bot:
+        sent = await bot.send_message(user.id, "解約", reply_markup=keyboard)
+        assert (sent.message_id, sent.chat.id) == (standin.bot_messages(user.id)[-1]["message_id"], user.id)
+        assert (sent.text, sent.reply_markup) == (None, None)  # not parsed
+        edited = await bot.edit_message_text("解約 ✓", chat_id=user.id, message_id=sent.message_id)
+        assert isinstance(edited, Message)  # not in `id_only`: parsed as ever
+        assert edited.text == "解約 ✓"
+        with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+            await bot.send_message(user.id + 999_999, "x")
+    assert standin.bot_messages(user.id)[-1]["text"] == "解約 ✓"
 
 
 def test_an_answer_that_is_not_utf8_is_still_read_and_one_that_is_not_json_raises() -> None:
