@@ -33,8 +33,8 @@ Keep = Callable[[list[Incoming]], Awaitable[list[JsonDict] | None]]
 
 def parse_batch(raw: list[JsonDict], bot: Bot | None) -> tuple[list[Incoming], dict[int, Update]]:
     """Each update parsed once, here: for the inbox (with its user) and for python-telegram-bot (by id), a
-    tapped message's keyboard set aside (bot/tapped_keyboard.py). One PTB cannot parse is logged once and stored as a bare update with the same id: no handler takes it, and the
-    offset moves past it."""
+    tapped message's keyboard set aside (bot/tapped_keyboard.py). One PTB cannot parse is logged once and
+    stored as a bare update with the same id: no handler takes it, and the offset moves past it."""
     kept: list[Incoming] = []
     parsed: dict[int, Update] = {}
     for update in raw:
