@@ -39,6 +39,24 @@ async def start_bot(tmp_path: Path, *args: str, **env: str) -> asyncio.subproces
     return await start_bot_with(tmp_path, args, env)
 
 
+async def start_webhook_bot(
+    tmp_path: Path, token: str, api_base_url: str, secret: str
+) -> tuple[asyncio.subprocess.Process, str]:
+    """A bot in webhook mode on a free loopback port, its database in tmp_path; the process and its webhook URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram/hook"
+    process = await start_bot(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN=token,
+        TELEGRAM_API_BASE_URL=api_base_url,
+        BOT_DB_PATH=str(tmp_path / "bot.sqlite3"),
+        BOT_WEBHOOK_URL=url,
+        BOT_WEBHOOK_PORT=str(port),
+        BOT_WEBHOOK_SECRET=secret,
+    )
+    return process, url
+
+
 async def start_bot_with(
     tmp_path: Path, args: tuple[str, ...], env: dict[str, str], **options: Any
 ) -> asyncio.subprocess.Process:

@@ -13,7 +13,7 @@ import pytest
 
 from bot.standin import SimUser, StandIn
 from tests.harness import TOKEN, buttons, shared_content
-from tests.processes import PROCESS_TIMEOUT, ROOT, clean_env, free_port, start_bot, stop_bot, wait_until
+from tests.processes import PROCESS_TIMEOUT, ROOT, clean_env, start_bot, start_webhook_bot, stop_bot, wait_until
 
 pytestmark = pytest.mark.asyncio
 
@@ -68,21 +68,11 @@ async def test_no_token_interactive_demo_explains_and_quits_on_eof(tmp_path: Pat
 
 
 async def test_webhook_requires_the_secret_token(standin: StandIn, tmp_path: Path) -> None:
-    port = free_port()
     secret = "s3cret-token_for-tests"
     db = tmp_path / "bot.sqlite3"
-    process = await start_bot(
-        tmp_path,
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=standin.base_url,
-        BOT_DB_PATH=str(db),
-        BOT_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/hook",
-        BOT_WEBHOOK_PORT=str(port),
-        BOT_WEBHOOK_SECRET=secret,
-    )
+    process, url = await start_webhook_bot(tmp_path, TOKEN, standin.base_url, secret)
     try:
-        await wait_until(lambda: standin.webhook_url == f"http://127.0.0.1:{port}/telegram/hook")
-        url = f"http://127.0.0.1:{port}/telegram/hook"
+        await wait_until(lambda: standin.webhook_url == url)
         user = SimUser(4001, language_code="en")
         # No kept-alive connections: the server closes the connection of a refused request (it reads no body),
         # and Telegram opens a new one per delivery anyway.

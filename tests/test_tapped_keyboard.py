@@ -18,7 +18,7 @@ from bot.standin import SimUser, StandIn
 from bot.tapped_keyboard import keyboard_of, set_aside
 from bot.updates_request import parse_batch
 from tests.harness import TOKEN, Chat, buttons, running_bot
-from tests.processes import free_port, start_bot, stop_bot, wait_until
+from tests.processes import start_webhook_bot, stop_bot, wait_until
 
 pytestmark = pytest.mark.asyncio
 
@@ -84,17 +84,8 @@ async def test_a_tap_posted_to_the_webhook_on_the_screen_already_shown_sends_no_
     standin: StandIn, tmp_path: Path
 ) -> None:
     """The same through the webhook of a real bot process: its own parser sets the keyboard aside too."""
-    port, secret = free_port(), "keyboard-test_secret"
-    url = f"http://127.0.0.1:{port}/telegram/hook"
-    process = await start_bot(
-        tmp_path,
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=standin.base_url,
-        BOT_DB_PATH=str(tmp_path / "bot.sqlite3"),
-        BOT_WEBHOOK_URL=url,
-        BOT_WEBHOOK_PORT=str(port),
-        BOT_WEBHOOK_SECRET=secret,
-    )
+    secret = "keyboard-test_secret"
+    process, url = await start_webhook_bot(tmp_path, TOKEN, standin.base_url, secret)
     user = SimUser(4102)
     updates = iter(range(1, 100))
 

@@ -13,7 +13,7 @@ from bot.settings import Settings
 from bot.standin import SimUser, StandIn
 from bot.webhook import MAX_BODY, SECRET_HEADER
 from tests.harness import TOKEN
-from tests.processes import ROOT, free_port, start_bot, stop_bot, wait_until
+from tests.processes import ROOT, start_webhook_bot, stop_bot, wait_until
 
 SECRET = "hook-secret_for-tests"
 BIG = 90 * 1024 * 1024  # the size seen in the issue, eight at once
@@ -44,17 +44,7 @@ async def refused_post(client: httpx.AsyncClient, url: str, headers: dict[str, s
 
 
 async def test_big_unauthenticated_posts_are_refused_before_the_body_is_read(standin: StandIn, tmp_path: Path) -> None:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/telegram/hook"
-    process = await start_bot(
-        tmp_path,
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=standin.base_url,
-        BOT_DB_PATH=str(tmp_path / "bot.sqlite3"),
-        BOT_WEBHOOK_URL=url,
-        BOT_WEBHOOK_PORT=str(port),
-        BOT_WEBHOOK_SECRET=SECRET,
-    )
+    process, url = await start_webhook_bot(tmp_path, TOKEN, standin.base_url, SECRET)
     try:
         await wait_until(lambda: standin.webhook_url == url)
         async with httpx.AsyncClient(timeout=60) as client:
