@@ -125,7 +125,7 @@ def build_application(
     )
     # Every Bot API failure counted by kind for /metrics; aiohttp rather than httpx (bot/aiohttp_request.py says
     # why), its pool as large as the limiter's gate, where requests queue instead (interactive first). What an
-    # edit returns is not parsed: nothing reads it.
+    # edit returns is not parsed, and of a sent message only its id (bot/screens.py: nothing reads the rest).
     transport = request or AiohttpRequest(connections=CONNECTIONS, unread=EDITS, id_only=SENDS)
     builder = builder.request(MeteredRequest(transport))
     # Skips updates PTB cannot parse instead of retrying them forever, and parses each update once, into the
